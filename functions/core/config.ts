@@ -1,0 +1,52 @@
+/**
+ * Limits and defaults of the relay, in one place, so that no constant is scattered through the
+ * code. Provider limits are configuration: newer API revisions raise them.
+ */
+
+const MiB = 1024 * 1024;
+
+/** TwelveLabs multipart-upload limits, from the v1.3 API reference (see shared/api-notes.md). */
+export const TWELVELABS_LIMITS = {
+  /** Largest file a session accepts, in bytes (4 GB in the v1.3 docs). */
+  maxFileSize: 4 * 1024 * MiB,
+  /** Most presigned URLs one presigned-urls call may ask for. */
+  maxUrlsPerCall: 50,
+  /** Most chunks one report call should carry. */
+  maxReportBatch: 50,
+  /** Largest `page_limit` the status and list calls accept. */
+  maxPageLimit: 50,
+  /** Asset type sent on create. */
+  assetType: "video",
+  /** Lifetime of one presigned URL, in seconds. */
+  urlLifetimeSeconds: 3600,
+  /** Lifetime of one upload session, in seconds. */
+  sessionLifetimeSeconds: 24 * 3600,
+} as const;
+
+/** S3 multipart facts the relay and the sandbox rely on. */
+export const S3_LIMITS = {
+  /** Smallest part S3 accepts, except for the last one. */
+  minPartSize: 5 * MiB,
+  /** Most parts in one multipart upload. */
+  maxParts: 10_000,
+} as const;
+
+/** Defaults of the relay pipeline; every one can be overridden by construct props or env. */
+export const RELAY_DEFAULTS = {
+  /** Chunks moved by one transfer invocation (one Map item). */
+  chunksPerBatch: 8,
+  /** Chunks moving at once inside one transfer invocation. */
+  transferConcurrency: 4,
+  /** Transfer invocations running at once (the Map's MaxConcurrency). */
+  mapConcurrency: 8,
+  /** A stored URL that expires sooner than this is refreshed before use, in seconds. */
+  urlRefreshMarginSeconds: 300,
+  /** Seconds between two status polls. */
+  pollIntervalSeconds: 5,
+  /** Polls before the relay gives up on a session that stays active. */
+  maxPolls: 720,
+  /** Timeout of one provider API call, in milliseconds. */
+  apiTimeoutMs: 30_000,
+  /** Attempts of one provider API call (first try included). */
+  apiMaxAttempts: 5,
+} as const;
