@@ -1,4 +1,8 @@
-// Placeholder so the CDK can bundle this entry; replaced by the real handler.
-export const handler = async (_event: unknown): Promise<never> => {
-  throw new Error("start: not built yet");
-};
+/** Lambda entry of the `start` step: see functions/core/steps/start.ts. */
+
+import { start } from "../core/steps/start.js";
+import { defaultStartDeps } from "../runtime/default-deps.js";
+import { stepHandler } from "../runtime/lambda-handler.js";
+
+/** `makeHandler(deps)` binds the step to explicit clients; `handler` is the Lambda entry. */
+export const { makeHandler, handler } = stepHandler("start", start, defaultStartDeps);

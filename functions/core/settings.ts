@@ -1,0 +1,60 @@
+/**
+ * The handlers' configuration, read from the Lambda environment once and validated, so that a
+ * misconfigured deployment fails at its first invocation with a message naming the variable.
+ */
+
+import { z } from "zod";
+import { RELAY_DEFAULTS } from "./config.js";
+import { InvalidInputError } from "./errors.js";
+import type { RelaySettings } from "./steps/step-deps.js";
+
+const count = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+const Environment = z.object({
+  TABLE_NAME: z.string().min(1),
+  PROVIDER: z.enum(["twelvelabs"]).default("twelvelabs"),
+  PROVIDER_BASE_URL: z.url().default("https://api.twelvelabs.io/v1.3"),
+  API_KEY_SECRET_ID: z.string().min(1),
+  ALLOWED_URL_HOSTS: z.string().default("*.amazonaws.com"),
+  CHUNKS_PER_BATCH: count(RELAY_DEFAULTS.chunksPerBatch, 50),
+  TRANSFER_CONCURRENCY: count(RELAY_DEFAULTS.transferConcurrency, 64),
+  MAX_POLLS: count(RELAY_DEFAULTS.maxPolls, 100_000),
+  EVENT_BUS_NAME: z.string().min(1).default("default"),
+});
+
+/** Validated handler configuration. */
+export interface HandlerConfig {
+  readonly tableName: string;
+  readonly provider: "twelvelabs";
+  readonly providerBaseUrl: string;
+  readonly apiKeySecretId: string;
+  readonly allowedUrlHosts: string[];
+  readonly eventBusName: string;
+  readonly settings: RelaySettings;
+}
+
+/** Reads and validates the handler configuration from `env`. */
+export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
+  const parsed = Environment.safeParse(env);
+  if (!parsed.success) {
+    throw new InvalidInputError(`bad environment: ${z.prettifyError(parsed.error)}`);
+  }
+  const e = parsed.data;
+  return {
+    tableName: e.TABLE_NAME,
+    provider: e.PROVIDER,
+    providerBaseUrl: e.PROVIDER_BASE_URL,
+    apiKeySecretId: e.API_KEY_SECRET_ID,
+    allowedUrlHosts: e.ALLOWED_URL_HOSTS.split(",")
+      .map((h) => h.trim())
+      .filter(Boolean),
+    eventBusName: e.EVENT_BUS_NAME,
+    settings: {
+      chunksPerBatch: e.CHUNKS_PER_BATCH,
+      transferConcurrency: e.TRANSFER_CONCURRENCY,
+      maxPolls: e.MAX_POLLS,
+      urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
+    },
+  };
+}

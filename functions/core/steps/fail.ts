@@ -1,0 +1,77 @@
+/**
+ * Fail: records why an execution ended without an asset and publishes `Upload Failed`. It runs
+ * from any state's Catch, so it accepts whatever that state held.
+ */
+
+import { uploadKeyOf } from "../upload-identity.js";
+import type { StepDeps } from "./step-deps.js";
+import { FailureInput, parseInput } from "./step-inputs.js";
+
+/** Output of fail. */
+export interface FailOutput {
+  readonly uploadKey: string | null;
+  readonly status: "failed" | "rejected";
+  readonly reason: string;
+}
+
+/** Records and announces the failure of one execution. */
+export async function fail(
+  input: unknown,
+  deps: Pick<StepDeps, "store" | "events" | "provider">,
+): Promise<FailOutput> {
+  const failure = parseInput("fail", FailureInput, input);
+  const { code, reason } = describe(failure.error);
+  const uploadKey =
+    failure.uploadKey ??
+    (failure.bucket && failure.key && failure.etag !== undefined
+      ? uploadKeyOf({
+          bucket: failure.bucket,
+          key: failure.key,
+          versionId: failure.versionId ?? null,
+          etag: failure.etag,
+          sequencer: failure.sequencer ?? "",
+        })
+      : null);
+
+  let record = uploadKey ? await deps.store.get(uploadKey) : undefined;
+  if (uploadKey && record) {
+    await deps.store.markFailed(uploadKey, { code, message: reason });
+    record = await deps.store.get(uploadKey);
+  }
+  const status = record?.status === "rejected" ? "rejected" : "failed";
+  const finalReason = status === "rejected" ? (record?.error?.message ?? reason) : reason;
+  await deps.events.publish("Upload Failed", {
+    uploadKey,
+    bucket: record?.source.bucket ?? failure.bucket ?? null,
+    key: record?.source.key ?? failure.key ?? null,
+    versionId: record?.source.versionId ?? failure.versionId ?? null,
+    size: record?.source.size ?? failure.size ?? null,
+    provider: record?.provider ?? deps.provider.name,
+    status,
+    code: status === "rejected" ? "RELAY_OBJECT_REJECTED" : code,
+    reason: finalReason,
+  });
+  return { uploadKey, status, reason: finalReason };
+}
+
+/**
+ * Turns a Step Functions error into a code and a readable reason. Lambda puts a JSON
+ * `{errorType, errorMessage, trace}` in `Cause`; other failures put plain text.
+ */
+function describe(error: { Error: string; Cause?: string } | undefined): {
+  code: string;
+  reason: string;
+} {
+  if (!error) return { code: "RELAY_UNKNOWN", reason: "the execution ended in an unexpected state" };
+  let message = error.Cause ?? "";
+  try {
+    const cause = JSON.parse(message) as { errorMessage?: unknown };
+    if (typeof cause.errorMessage === "string") message = cause.errorMessage;
+  } catch {
+    // Plain-text cause: keep it as it is.
+  }
+  return {
+    code: error.Error,
+    reason: `${error.Error}: ${message}`.slice(0, 1000),
+  };
+}

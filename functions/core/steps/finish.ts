@@ -1,0 +1,37 @@
+/** Finish: records the completed upload and publishes `Upload Completed`. */
+
+import { UploadStateError } from "../errors.js";
+import type { StepDeps } from "./step-deps.js";
+import { parseInput, UploadRef } from "./step-inputs.js";
+
+/** Output of finish. */
+export interface FinishOutput {
+  readonly uploadKey: string;
+  readonly assetId: string;
+}
+
+/** Marks the upload completed and announces it. */
+export async function finish(
+  input: unknown,
+  deps: Pick<StepDeps, "store" | "events" | "now">,
+): Promise<FinishOutput> {
+  const { uploadKey } = parseInput("finish", UploadRef, input);
+  await deps.store.markCompleted(uploadKey);
+  const record = await deps.store.require(uploadKey);
+  if (record.status !== "completed" || !record.assetId || !record.uploadId) {
+    throw new UploadStateError(`upload ${uploadKey} is ${record.status}, cannot finish`);
+  }
+  // Published on every run of this step: events are at-least-once, like S3's own.
+  await deps.events.publish("Upload Completed", {
+    uploadKey,
+    bucket: record.source.bucket,
+    key: record.source.key,
+    versionId: record.source.versionId,
+    size: record.source.size,
+    provider: record.provider,
+    uploadId: record.uploadId,
+    assetId: record.assetId,
+    durationMs: (record.completedAt ?? (deps.now ?? Date.now)()) - record.createdAt,
+  });
+  return { uploadKey, assetId: record.assetId };
+}

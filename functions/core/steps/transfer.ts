@@ -1,0 +1,112 @@
+/**
+ * Transfer: moves one batch of chunks from S3 to their presigned URLs, several at once. Chunks
+ * already sent are skipped; URLs missing or about to expire are refreshed first. Each ETag is
+ * stored as soon as its chunk lands, so a crash loses no finished chunk.
+ */
+
+import { ChunkTransferError, UploadStateError } from "../errors.js";
+import { transferChunks } from "../transfer-batch.js";
+import type { TransferChunkInput } from "../transfer-chunk.js";
+import type { ChunkRecord, UploadRecord } from "../upload-store.js";
+import type { StepDeps } from "./step-deps.js";
+import { BatchRef, parseInput } from "./step-inputs.js";
+
+/** Output of transfer: the batch, with what moved. */
+export interface TransferOutput {
+  readonly uploadKey: string;
+  readonly first: number;
+  readonly last: number;
+  /** Chunks sent by this call. */
+  readonly transferred: number;
+  /** Bytes sent by this call. */
+  readonly bytes: number;
+}
+
+/** Transfers the chunks `first..last` of an upload that are not sent yet. */
+export async function transfer(
+  input: unknown,
+  deps: Pick<StepDeps, "store" | "provider" | "s3" | "settings" | "dispatcher" | "now">,
+): Promise<TransferOutput> {
+  const batch = parseInput("transfer", BatchRef, input);
+  const { uploadKey, first, last } = batch;
+  const record = await deps.store.require(uploadKey);
+  if (record.status === "completed") return { ...batch, transferred: 0, bytes: 0 };
+  const session = requireSession(record);
+
+  const pending = (await deps.store.getChunks(uploadKey, first, last)).filter((c) => !c.etag);
+  if (pending.length === 0) return { ...batch, transferred: 0, bytes: 0 };
+  const ready = await withFreshUrls(record, session.uploadId, pending, deps);
+
+  const inputs: TransferChunkInput[] = ready.map((chunk) => ({
+    bucket: record.source.bucket,
+    key: record.source.key,
+    versionId: record.source.versionId,
+    sourceEtag: record.source.etag,
+    index: chunk.index,
+    start: chunk.start,
+    end: chunk.start + chunk.size - 1,
+    url: chunk.url,
+    headers: session.uploadHeaders,
+  }));
+  const result = await transferChunks(inputs, {
+    s3: deps.s3,
+    concurrency: deps.settings.transferConcurrency,
+    ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
+    onChunkDone: (done) => deps.store.recordTransferred(uploadKey, done.index, done.etag),
+  });
+
+  if (result.failed.length > 0) {
+    // A refused PUT most often means the URL expired or was used; the retry asks for new ones.
+    await deps.store.dropUrls(
+      uploadKey,
+      result.failed.map((f) => f.index),
+    );
+    const firstFailure = result.failed[0];
+    throw new ChunkTransferError(
+      firstFailure?.index ?? first,
+      `${result.failed.length} of ${inputs.length} chunks failed in batch ${first}-${last}; first: ${firstFailure?.error.message}`,
+      { retryable: true, cause: firstFailure?.error },
+    );
+  }
+  return {
+    ...batch,
+    transferred: result.done.length,
+    bytes: result.done.reduce((sum, c) => sum + c.size, 0),
+  };
+}
+
+interface ReadySession {
+  readonly uploadId: string;
+  readonly uploadHeaders: Readonly<Record<string, string>>;
+}
+
+function requireSession(record: UploadRecord): ReadySession {
+  if (record.status !== "transferring" || !record.uploadId || !record.uploadHeaders) {
+    throw new UploadStateError(`upload ${record.uploadKey} is ${record.status}, not transferring`);
+  }
+  return { uploadId: record.uploadId, uploadHeaders: record.uploadHeaders };
+}
+
+async function withFreshUrls(
+  record: UploadRecord,
+  uploadId: string,
+  chunks: readonly ChunkRecord[],
+  deps: Pick<StepDeps, "store" | "provider" | "settings" | "now">,
+): Promise<(ChunkRecord & { url: string })[]> {
+  const deadline = (deps.now ?? Date.now)() + deps.settings.urlRefreshMarginMs;
+  const stale = chunks.filter((c) => !c.url || (c.urlExpiresAt ?? 0) < deadline);
+  const fresh = new Map<number, string>();
+  if (stale.length > 0) {
+    const urls = await deps.provider.getChunkUrls(
+      uploadId,
+      stale.map((c) => c.index),
+    );
+    await deps.store.saveUrls(record.uploadKey, urls);
+    for (const u of urls) fresh.set(u.index, u.url);
+  }
+  return chunks.map((chunk) => {
+    const url = fresh.get(chunk.index) ?? chunk.url;
+    if (!url) throw new UploadStateError(`no URL for chunk ${chunk.index}`);
+    return { ...chunk, url };
+  });
+}
