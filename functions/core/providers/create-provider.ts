@@ -1,0 +1,37 @@
+/** Builds the configured {@link Provider}: the one place the pipeline learns which it holds. */
+
+import type { Dispatcher } from "undici";
+import type { Provider } from "../provider.js";
+import { UrlPolicy } from "../url-policy.js";
+import { TwelveLabsClient } from "./twelvelabs/twelvelabs-client.js";
+import { TwelveLabsProvider } from "./twelvelabs/twelvelabs-provider.js";
+
+/** Options of {@link createProvider}. */
+export interface CreateProviderOptions {
+  /** Which provider. */
+  readonly provider: "twelvelabs";
+  /** API base URL, e.g. `https://api.twelvelabs.io/v1.3`. */
+  readonly baseUrl: string;
+  /** Reads the API key when a call needs it (Secrets Manager on AWS). */
+  readonly apiKey: () => Promise<string>;
+  /** Hosts presigned URLs may point at (`*.` wildcard allowed). */
+  readonly allowedUrlHosts: readonly string[];
+  /** Hosts allowed over plain http: only the local sandbox. @default none */
+  readonly insecureHosts?: readonly string[];
+  /** undici dispatcher for API calls. @default the global dispatcher */
+  readonly dispatcher?: Dispatcher;
+}
+
+/** Creates the provider named in `options`. */
+export function createProvider(options: CreateProviderOptions): Provider {
+  const urlPolicy = new UrlPolicy({
+    allowedHosts: options.allowedUrlHosts,
+    insecureHosts: options.insecureHosts ?? [],
+  });
+  const client = new TwelveLabsClient({
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  });
+  return new TwelveLabsProvider({ client, urlPolicy });
+}

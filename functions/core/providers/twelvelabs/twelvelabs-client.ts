@@ -1,0 +1,173 @@
+/**
+ * The TwelveLabs v1.3 multipart-upload API, one method per call, each answer validated with
+ * zod. Retries, timeouts and error mapping come from {@link JsonApi}.
+ *
+ * Retry choice for `createSession`: it is retried like the other calls, on 429, 5xx and
+ * transport failures, although a 5xx or a timeout may hide a session that was created. Such a
+ * duplicate is harmless: nothing is ever uploaded or reported to it, so it never becomes an
+ * asset and the provider drops it after 24 h. Not retrying would either fail the upload on a
+ * passing error or hand the same retry to Step Functions.
+ */
+
+import type { Dispatcher } from "undici";
+import { RELAY_DEFAULTS, TWELVELABS_LIMITS } from "../../config.js";
+import { InvalidInputError } from "../../errors.js";
+import { JsonApi, type JsonApiCall } from "../../http/json-api.js";
+import { parseAnswer } from "../../http/parse-answer.js";
+import { RetryPolicy } from "../../http/retry-policy.js";
+import {
+  type CompletedChunk,
+  type CreateSessionAnswer,
+  CreateSessionAnswerSchema,
+  type CreateSessionBody,
+  type ListIncompleteAnswer,
+  ListIncompleteAnswerSchema,
+  type PresignedUrlsAnswer,
+  PresignedUrlsAnswerSchema,
+  type ReportChunksAnswer,
+  ReportChunksAnswerSchema,
+  type StatusAnswer,
+  StatusAnswerSchema,
+} from "./twelvelabs-schemas.js";
+
+/** Settings of a {@link TwelveLabsClient}. */
+export interface TwelveLabsClientOptions {
+  /** API base URL, e.g. `https://api.twelvelabs.io/v1.3`; a trailing slash is fine. */
+  readonly baseUrl: string;
+  /** The API key, or a function that fetches it (Secrets Manager); called once per call. */
+  readonly apiKey: string | (() => Promise<string>);
+  /** undici dispatcher (Agent, Pool). @default the global dispatcher */
+  readonly dispatcher?: Dispatcher;
+  /** Deadline of one attempt, in milliseconds. @default RELAY_DEFAULTS.apiTimeoutMs */
+  readonly timeoutMs?: number;
+  /** Attempts of one call, the first included. @default RELAY_DEFAULTS.apiMaxAttempts */
+  readonly maxAttempts?: number;
+  /** Ceiling of the first backoff delay, in milliseconds. @default 250 */
+  readonly retryBaseDelayMs?: number;
+  /** Longest delay between two attempts, in milliseconds. @default 20_000 */
+  readonly maxRetryDelayMs?: number;
+  /** Waits between attempts; tests inject one that records the delays. */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** Prefix of every operation name in errors. */
+const OP = "twelvelabs";
+
+/** Client of the TwelveLabs multipart-upload API; returns the validated wire objects. */
+export class TwelveLabsClient {
+  private readonly api: JsonApi;
+  private readonly apiKey: string | (() => Promise<string>);
+
+  constructor(options: TwelveLabsClientOptions) {
+    const timeoutMs = options.timeoutMs ?? RELAY_DEFAULTS.apiTimeoutMs;
+    if (!(timeoutMs > 0)) throw new InvalidInputError("timeoutMs must be > 0");
+    this.api = new JsonApi({
+      baseUrl: options.baseUrl,
+      dispatcher: options.dispatcher,
+      timeoutMs,
+      sleep: options.sleep,
+      retryPolicy: new RetryPolicy({
+        maxAttempts: options.maxAttempts ?? RELAY_DEFAULTS.apiMaxAttempts,
+        baseDelayMs: options.retryBaseDelayMs ?? 250,
+        maxDelayMs: options.maxRetryDelayMs ?? 20_000,
+      }),
+    });
+    this.apiKey = options.apiKey;
+  }
+
+  /** `POST /assets/multipart-uploads`: opens an upload session. */
+  async createSession(body: CreateSessionBody): Promise<CreateSessionAnswer> {
+    const operation = `${OP}.createSession`;
+    const answer = await this.call({
+      operation,
+      method: "POST",
+      path: "/assets/multipart-uploads",
+      body,
+    });
+    return parseAnswer(operation, CreateSessionAnswerSchema, answer);
+  }
+
+  /** `POST /assets/multipart-uploads/{id}/presigned-urls`: URLs for chunks `start..start+count-1`. */
+  async getPresignedUrls(
+    uploadId: string,
+    start: number,
+    count: number,
+  ): Promise<PresignedUrlsAnswer> {
+    const operation = `${OP}.getPresignedUrls`;
+    requireInt(operation, "start", start, 1);
+    requireInt(operation, "count", count, 1, TWELVELABS_LIMITS.maxUrlsPerCall);
+    const answer = await this.call({
+      operation,
+      method: "POST",
+      path: `${uploadPath(operation, uploadId)}/presigned-urls`,
+      body: { start, count },
+    });
+    return parseAnswer(operation, PresignedUrlsAnswerSchema, answer);
+  }
+
+  /** `POST /assets/multipart-uploads/{id}`: reports uploaded chunks (idempotent on the server). */
+  async reportChunks(
+    uploadId: string,
+    chunks: readonly CompletedChunk[],
+  ): Promise<ReportChunksAnswer> {
+    const operation = `${OP}.reportChunks`;
+    if (chunks.length === 0) throw new InvalidInputError(`${operation}: no chunks to report`);
+    const answer = await this.call({
+      operation,
+      method: "POST",
+      path: uploadPath(operation, uploadId),
+      body: { completed_chunks: chunks },
+    });
+    return parseAnswer(operation, ReportChunksAnswerSchema, answer);
+  }
+
+  /** `GET /assets/multipart-uploads/{id}`: the session's status and one page of its chunks. */
+  async getStatus(uploadId: string, page: number, pageLimit: number): Promise<StatusAnswer> {
+    const operation = `${OP}.getStatus`;
+    const answer = await this.call({
+      operation,
+      method: "GET",
+      path: uploadPath(operation, uploadId),
+      query: pageQuery(operation, page, pageLimit),
+    });
+    return parseAnswer(operation, StatusAnswerSchema, answer);
+  }
+
+  /** `GET /assets/multipart-uploads`: one page of the account's incomplete uploads. */
+  async listIncomplete(page: number, pageLimit: number): Promise<ListIncompleteAnswer> {
+    const operation = `${OP}.listIncomplete`;
+    const answer = await this.call({
+      operation,
+      method: "GET",
+      path: "/assets/multipart-uploads",
+      query: pageQuery(operation, page, pageLimit),
+    });
+    return parseAnswer(operation, ListIncompleteAnswerSchema, answer);
+  }
+
+  /** Adds the key header, and names the key as a secret so no error excerpt can carry it. */
+  private async call(call: JsonApiCall): Promise<unknown> {
+    const key = typeof this.apiKey === "string" ? this.apiKey : await this.apiKey();
+    if (!key) throw new InvalidInputError(`${call.operation}: the API key is empty`);
+    return this.api.call({ ...call, headers: { "x-api-key": key }, secrets: [key] });
+  }
+}
+
+function uploadPath(operation: string, uploadId: string): string {
+  if (!uploadId) throw new InvalidInputError(`${operation}: uploadId is empty`);
+  return `/assets/multipart-uploads/${encodeURIComponent(uploadId)}`;
+}
+
+function pageQuery(operation: string, page: number, pageLimit: number): Record<string, number> {
+  requireInt(operation, "page", page, 1);
+  requireInt(operation, "pageLimit", pageLimit, 1, TWELVELABS_LIMITS.maxPageLimit);
+  return { page, page_limit: pageLimit };
+}
+
+/** Rejects an argument the API would refuse, before any I/O. */
+function requireInt(operation: string, name: string, value: number, min: number, max?: number) {
+  if (!Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
+    const range = max === undefined ? `>= ${min}` : `in ${min}..${max}`;
+    throw new InvalidInputError(`${operation}: ${name} must be an integer ${range}`);
+  }
+}

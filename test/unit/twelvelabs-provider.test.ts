@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ProviderResponseError, UntrustedUrlError } from "../../functions/core/errors.js";
+import { TwelveLabsClient } from "../../functions/core/providers/twelvelabs/twelvelabs-client.js";
+import { TwelveLabsProvider } from "../../functions/core/providers/twelvelabs/twelvelabs-provider.js";
+import { urlWindows } from "../../functions/core/providers/twelvelabs/url-windows.js";
+import { UrlPolicy } from "../../functions/core/url-policy.js";
+import { type RecordedRequest, ScriptedHttpServer } from "./scripted-http-server.js";
+import {
+  createAnswer,
+  presignedUrl,
+  presignedUrlsAnswer,
+  reportAnswer,
+  statusAnswer,
+  urlChunks,
+} from "./twelvelabs-answers.js";
+
+const API_KEY = "tlk_PROVIDER_TEST_KEY";
+
+function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
+  return JSON.parse(request?.body ?? "null") as Record<string, unknown>;
+}
+
+/** Answers presigned-urls calls with one URL per asked chunk. */
+function urlServer(request: RecordedRequest, host?: string) {
+  const { start, count } = bodyOf(request) as { start: number; count: number };
+  return { status: 200, json: presignedUrlsAnswer(start, count, host) };
+}
+
+describe("urlWindows", () => {
+  it("splits contiguous runs into windows of at most the maximum", () => {
+    expect(urlWindows([1, 2, 3, 7, 8, 20], 50)).toEqual([
+      { start: 1, count: 3 },
+      { start: 7, count: 2 },
+      { start: 20, count: 1 },
+    ]);
+    expect(urlWindows([1, 2, 3, 4, 5], 2)).toEqual([
+      { start: 1, count: 2 },
+      { start: 3, count: 2 },
+      { start: 5, count: 1 },
+    ]);
+    expect(urlWindows([], 50)).toEqual([]);
+  });
+});
+
+describe("TwelveLabsProvider against a scripted HTTP server", () => {
+  let server: ScriptedHttpServer;
+  let provider: TwelveLabsProvider;
+
+  beforeAll(async () => {
+    server = await ScriptedHttpServer.start();
+    provider = new TwelveLabsProvider({
+      client: new TwelveLabsClient({
+        baseUrl: `${server.origin}/v1.3`,
+        apiKey: async () => API_KEY,
+        maxAttempts: 2,
+        sleep: async () => {},
+      }),
+      urlPolicy: new UrlPolicy({ allowedHosts: ["*.amazonaws.com"] }),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  describe("createSession", () => {
+    it("sends filename, type and total_size, and maps the session", async () => {
+      server.respond(() => ({
+        status: 201,
+        json: createAnswer({ upload_urls: [...urlChunks(1, 2)].reverse() }),
+      }));
+      const session = await provider.createSession({ filename: "clip.mp4", size: 25 });
+      expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]?.url).toBe("/v1.3/assets/multipart-uploads");
+      expect(bodyOf(server.requests[0])).toEqual({
+        filename: "clip.mp4",
+        type: "video",
+        total_size: 25,
+      });
+      expect(session).toEqual({
+        uploadId: "up-1",
+        assetId: "asset-1",
+        chunkSize: 10,
+        totalChunks: 3,
+        uploadHeaders: { "x-amz-server-side-encryption": "AES256" },
+        urls: [
+          { index: 1, url: presignedUrl(1), expiresAt: Date.parse("2025-12-01T12:00:00Z") },
+          { index: 2, url: presignedUrl(2), expiresAt: Date.parse("2025-12-01T12:00:00Z") },
+        ],
+        expiresAt: Date.parse("2025-12-02T11:00:00Z"),
+      });
+    });
+
+    it("accepts a session with no initial URLs", async () => {
+      server.respond(() => ({
+        status: 201,
+        json: createAnswer({ upload_urls: null, upload_headers: null }),
+      }));
+      const session = await provider.createSession({ filename: "clip.mp4", size: 30 });
+      expect(session.urls).toEqual([]);
+      expect(session.uploadHeaders).toEqual({});
+    });
+
+    it("rejects a chunk plan whose total_chunks is not ceil(size / chunk_size)", async () => {
+      server.respond(() => ({ status: 201, json: createAnswer({ total_chunks: 3 }) }));
+      await expect(provider.createSession({ filename: "clip.mp4", size: 31 })).rejects.toThrow(
+        ProviderResponseError,
+      );
+      await expect(provider.createSession({ filename: "clip.mp4", size: 20 })).rejects.toThrow(
+        /total_chunks 3/,
+      );
+    });
+
+    it("refuses an initial URL on plain http or another host", async () => {
+      for (const url of [
+        "http://bucket.s3.amazonaws.com/k?X-Amz-Signature=s",
+        "https://attacker.example/k?X-Amz-Signature=s",
+      ]) {
+        server.respond(() => ({
+          status: 201,
+          json: createAnswer({
+            upload_urls: [{ chunk_index: 1, url, expires_at: "2025-12-01T12:00:00Z" }],
+          }),
+        }));
+        const error = await provider.createSession({ filename: "a.mp4", size: 25 }).catch((e) => e);
+        expect(error).toBeInstanceOf(UntrustedUrlError);
+        expect(String(error).includes("X-Amz-Signature")).toBe(false);
+      }
+    });
+  });
+
+  describe("getChunkUrls", () => {
+    it("asks for 1..120 in windows 1/50, 51/50, 101/20", async () => {
+      server.respond((request) => urlServer(request));
+      const wanted = Array.from({ length: 120 }, (_, i) => 120 - i);
+      const urls = await provider.getChunkUrls("up-1", wanted);
+      expect(server.requests.map((r) => [r.method, r.url])).toEqual([
+        ["POST", "/v1.3/assets/multipart-uploads/up-1/presigned-urls"],
+        ["POST", "/v1.3/assets/multipart-uploads/up-1/presigned-urls"],
+        ["POST", "/v1.3/assets/multipart-uploads/up-1/presigned-urls"],
+      ]);
+      expect(server.requests.map(bodyOf)).toEqual([
+        { start: 1, count: 50 },
+        { start: 51, count: 50 },
+        { start: 101, count: 20 },
+      ]);
+      expect(server.requests.every((r) => r.headers["x-api-key"] === API_KEY)).toBe(true);
+      expect(urls.map((u) => u.index)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      expect(urls[119]?.url).toBe(presignedUrl(120));
+    });
+
+    it("asks for each gap-separated run on its own, once per distinct index", async () => {
+      server.respond((request) => urlServer(request));
+      const urls = await provider.getChunkUrls("up-1", [9, 3, 4, 5, 10, 4, 60]);
+      expect(server.requests.map(bodyOf)).toEqual([
+        { start: 3, count: 3 },
+        { start: 9, count: 2 },
+        { start: 60, count: 1 },
+      ]);
+      expect(urls.map((u) => u.index)).toEqual([3, 4, 5, 9, 10, 60]);
+    });
+
+    it("makes no call for no indexes", async () => {
+      server.respond((request) => urlServer(request));
+      expect(await provider.getChunkUrls("up-1", [])).toEqual([]);
+      expect(server.requests).toHaveLength(0);
+    });
+
+    it("fails when the provider leaves a chunk out", async () => {
+      server.respond(() => {
+        const answer = presignedUrlsAnswer(1, 3);
+        return { status: 200, json: { ...answer, upload_urls: answer.upload_urls.slice(0, 2) } };
+      });
+      await expect(provider.getChunkUrls("up-1", [1, 2, 3])).rejects.toThrow(/no URL for chunk 3/);
+    });
+
+    it("refuses a URL on another host", async () => {
+      server.respond((request) => urlServer(request, "bucket.s3.amazonaws.com.evil.example"));
+      const error = await provider.getChunkUrls("up-1", [1]).catch((e) => e);
+      expect(error).toBeInstanceOf(UntrustedUrlError);
+      expect((error as UntrustedUrlError).host).toBe("bucket.s3.amazonaws.com.evil.example");
+    });
+  });
+
+  describe("reportChunks", () => {
+    it("reports in batches of 50, proofs without quotes, and sums the answers", async () => {
+      let total = 0;
+      server.respond((request) => {
+        const chunks = (bodyOf(request).completed_chunks as unknown[]).length;
+        total += chunks - 1;
+        return { status: 200, json: reportAnswer(chunks - 1, 1, total) };
+      });
+      const proofs = Array.from({ length: 120 }, (_, i) => ({
+        index: i + 1,
+        etag: i % 2 === 0 ? `"etag-${i + 1}"` : `etag-${i + 1}`,
+        size: i === 119 ? 3 : 10,
+      }));
+      const result = await provider.reportChunks("up-1", proofs);
+      expect(server.requests.map((r) => [r.method, r.url])).toEqual(
+        Array(3).fill(["POST", "/v1.3/assets/multipart-uploads/up-1"]),
+      );
+      const batches = server.requests.map(
+        (r) => bodyOf(r).completed_chunks as Array<Record<string, unknown>>,
+      );
+      expect(batches.map((b) => b.length)).toEqual([50, 50, 20]);
+      expect(batches[0]?.[0]).toEqual({
+        chunk_index: 1,
+        proof: "etag-1",
+        proof_type: "etag",
+        chunk_size: 10,
+      });
+      expect(batches[2]?.[19]).toEqual({
+        chunk_index: 120,
+        proof: "etag-120",
+        proof_type: "etag",
+        chunk_size: 3,
+      });
+      expect(result).toEqual({ processed: 117, duplicates: 3, totalCompleted: 117 });
+    });
+
+    it("with nothing to report, reads the completed count from the status", async () => {
+      server.respond(() => ({ status: 200, json: statusAnswer(1, 3, []) }));
+      expect(await provider.reportChunks("up-1", [])).toEqual({
+        processed: 0,
+        duplicates: 0,
+        totalCompleted: 2,
+      });
+      expect(server.requests.map((r) => [r.method, r.url])).toEqual([
+        ["GET", "/v1.3/assets/multipart-uploads/up-1?page=1&page_limit=1"],
+      ]);
+    });
+  });
+
+  describe("getStatus", () => {
+    it("walks every page and collects the failed chunks", async () => {
+      server.respond((request) => {
+        const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
+        const chunks = {
+          1: [
+            { index: 1, status: "completed" },
+            { index: 2, status: "failed" },
+          ],
+          2: [{ index: 51, status: "pending" }],
+          3: [
+            { index: 101, status: "failed" },
+            { index: 102, status: "completed" },
+          ],
+        }[page] as Array<{ index: number; status: "completed" | "pending" | "failed" }>;
+        const last = page === 3 ? { chunks_completed: 80, uploaded_size: 800 } : {};
+        return { status: 200, json: statusAnswer(page, 3, chunks, last) };
+      });
+      const status = await provider.getStatus("up-1");
+      expect(server.requests.map((r) => r.url)).toEqual([
+        "/v1.3/assets/multipart-uploads/up-1?page=1&page_limit=50",
+        "/v1.3/assets/multipart-uploads/up-1?page=2&page_limit=50",
+        "/v1.3/assets/multipart-uploads/up-1?page=3&page_limit=50",
+      ]);
+      expect(status).toEqual({
+        state: "active",
+        failedChunks: [2, 101],
+        completedChunks: 80,
+        uploadedSize: 800,
+      });
+    });
+
+    it("reads a session with no chunks in one call", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: statusAnswer(1, 0, [], { status: "completed", uploaded_chunks: null }),
+      }));
+      const status = await provider.getStatus("up-1");
+      expect(status.state).toBe("completed");
+      expect(status.failedChunks).toEqual([]);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it("refuses a page count no session can have", async () => {
+      server.respond(() => ({ status: 200, json: statusAnswer(1, 1_000_000, []) }));
+      await expect(provider.getStatus("up-1")).rejects.toThrow(ProviderResponseError);
+      expect(server.requests).toHaveLength(1);
+    });
+  });
+});
