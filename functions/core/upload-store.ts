@@ -353,7 +353,10 @@ export class UploadStore {
             error ? ", #error = :error" : ""
           }`,
           ConditionExpression: `#status IN (${fromNames.join(", ")})`,
-          ExpressionAttributeNames: { "#status": "status", ...(error ? { "#error": "error" } : {}) },
+          ExpressionAttributeNames: {
+            "#status": "status",
+            ...(error ? { "#error": "error" } : {}),
+          },
           ExpressionAttributeValues: {
             ":status": status,
             ":now": now,

@@ -5,4 +5,8 @@ import { defaultStepDeps } from "../runtime/default-deps.js";
 import { stepHandler } from "../runtime/lambda-handler.js";
 
 /** `makeHandler(deps)` binds the step to explicit clients; `handler` is the Lambda entry. */
-export const { makeHandler, handler } = stepHandler("create-session", createSession, defaultStepDeps);
+export const { makeHandler, handler } = stepHandler(
+  "create-session",
+  createSession,
+  defaultStepDeps,
+);

@@ -3,11 +3,11 @@
  * from Secrets Manager through Powertools (cached for five minutes), never from an env var.
  */
 
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { InvalidInputError } from "../core/errors.js";
 import { EventBridgePublisher } from "../core/event-publisher.js";
 import { createProvider } from "../core/providers/create-provider.js";
@@ -45,6 +45,7 @@ export function defaultStepDeps(): StepDeps {
 /** Clients for the start step, from `process.env`. */
 export function defaultStartDeps(): StartDeps {
   const stateMachineArn = process.env.STATE_MACHINE_ARN;
-  if (!stateMachineArn) throw new InvalidInputError("bad environment: STATE_MACHINE_ARN is not set");
+  if (!stateMachineArn)
+    throw new InvalidInputError("bad environment: STATE_MACHINE_ARN is not set");
   return { sfn: new SFNClient({}), stateMachineArn };
 }

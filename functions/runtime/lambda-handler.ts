@@ -28,7 +28,12 @@ export function lambdaHandler<Deps, Out>(
       return out;
     } catch (error) {
       const e = error as { name?: string; message?: string; code?: string };
-      logger.error(`${name} failed`, { step: name, errorName: e.name, code: e.code, message: e.message });
+      logger.error(`${name} failed`, {
+        step: name,
+        errorName: e.name,
+        code: e.code,
+        message: e.message,
+      });
       throw error;
     }
   };
@@ -54,6 +59,9 @@ export function stepHandler<Deps, Out>(
   step: (event: unknown, deps: Deps) => Promise<Out>,
   defaultDeps: () => Promise<Deps> | Deps,
 ): StepHandler<Deps, Out> {
-  const makeHandler = (deps: Deps): Step<Out> => (event) => step(event, deps);
+  const makeHandler =
+    (deps: Deps): Step<Out> =>
+    (event) =>
+      step(event, deps);
   return { makeHandler, handler: lambdaHandler(name, makeHandler, defaultDeps) };
 }

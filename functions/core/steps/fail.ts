@@ -62,7 +62,8 @@ function describe(error: { Error: string; Cause?: string } | undefined): {
   code: string;
   reason: string;
 } {
-  if (!error) return { code: "RELAY_UNKNOWN", reason: "the execution ended in an unexpected state" };
+  if (!error)
+    return { code: "RELAY_UNKNOWN", reason: "the execution ended in an unexpected state" };
   let message = error.Cause ?? "";
   try {
     const cause = JSON.parse(message) as { errorMessage?: unknown };
