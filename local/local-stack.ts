@@ -49,6 +49,8 @@ export interface LocalStack {
   readonly dynamodb: { readonly endpoint: string; readonly client: DynamoDBClient };
   /** Emits `object` with a {@link LocalS3Event} for every put, complete and delete. */
   readonly events: EventEmitter<{ object: [LocalS3Event] }>;
+  /** Temp directory of the S3 server's data; removed by `stop()`. */
+  readonly dataDirectory: string;
   /** Creates a bucket on the local S3 server (idempotent). */
   createBucket(name: string): Promise<void>;
   /** Closes both servers and removes the S3 data directory. Safe to call twice. */
@@ -155,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       s3: { endpoint: s3Endpoint, client: s3Client },
       dynamodb: { endpoint: dynEndpoint, client: dynClient },
       events,
+      dataDirectory: directory,
       createBucket,
       stop: () => {
         stopped ??= (async () => {

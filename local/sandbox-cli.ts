@@ -1,0 +1,117 @@
+/**
+ * `npm run sandbox -- [--port N] [--chunk-size BYTES] [--initial-urls N]`: starts the local
+ * stack and the TwelveLabs sandbox, prints the base URL and API key as env lines, and serves
+ * until SIGINT or SIGTERM.
+ */
+
+import { parseArgs } from "node:util";
+import { S3_LIMITS } from "../functions/core/config.js";
+
+const USAGE =
+  "usage: npm run sandbox -- [--port N] [--chunk-size BYTES] [--initial-urls N]\n" +
+  `  --port          port on 127.0.0.1, 0..65535 (default: a free port)\n` +
+  `  --chunk-size    bytes per chunk, at least ${S3_LIMITS.minPartSize} (default: 8 MiB)\n` +
+  "  --initial-urls  presigned URLs in the create answer, 0 or more (default: 5)";
+
+/** Options of the CLI, as numbers. */
+interface CliOptions {
+  readonly port?: number;
+  readonly chunkSize?: number;
+  readonly initialUrls?: number;
+}
+
+/** A command line the CLI cannot run with; the message says why. */
+class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function parseInteger(name: string, text: string | undefined, min: number, max: number) {
+  if (text === undefined) return undefined;
+  const value = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+function parseCli(argv: string[]): CliOptions {
+  let values: { port?: string; "chunk-size"?: string; "initial-urls"?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: "string" },
+        "chunk-size": { type: "string" },
+        "initial-urls": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return {
+    port: parseInteger("port", values.port, 0, 65_535),
+    chunkSize: parseInteger(
+      "chunk-size",
+      values["chunk-size"],
+      S3_LIMITS.minPartSize,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    initialUrls: parseInteger("initial-urls", values["initial-urls"], 0, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseCli(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`sandbox: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+
+  // Loaded only once the arguments are good, so that a bad command line fails at once.
+  const { startLocalStack } = await import("./local-stack.js");
+  const { startTwelveLabsSandbox } = await import("./twelvelabs-sandbox/index.js");
+  const stack = await startLocalStack();
+  const sandbox = await startTwelveLabsSandbox({
+    s3: stack.s3.client,
+    s3Endpoint: stack.s3.endpoint,
+    port: options.port,
+    chunkSize: options.chunkSize,
+    initialUrls: options.initialUrls,
+  }).catch(async (error: unknown) => {
+    await stack.stop();
+    throw error;
+  });
+
+  // The one place a key is printed: it is the user's own local key, for their environment.
+  process.stdout.write(
+    `TWELVELABS_BASE_URL=${sandbox.baseUrl}\nTWELVELABS_API_KEY=${sandbox.apiKey}\n`,
+  );
+  process.stderr.write("TwelveLabs sandbox serving; press Ctrl-C to stop.\n");
+
+  let stopping = false;
+  const shutdown = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sandbox
+      .stop()
+      .then(() => stack.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`sandbox: stopping failed: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`sandbox: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+/** Reading requests and writing answers for the sandbox's HTTP server, JSON and S3-style XML. */
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** An answer other than 2xx, with the API's JSON error body `{code, message}`. */
+export class SandboxHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "SandboxHttpError";
+  }
+}
+
+/** Largest JSON body the API reads; the biggest real one (50 report entries) is a few KiB. */
+const MAX_JSON_BYTES = 1024 * 1024;
+
+/** Reads a JSON request body; 400 if it is not JSON, 413 if it is too large. */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  let length = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    length += part.length;
+    if (length > MAX_JSON_BYTES) {
+      throw new SandboxHttpError(413, "payload_too_large", "request body is too large");
+    }
+    parts.push(part);
+  }
+  const text = Buffer.concat(parts).toString("utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SandboxHttpError(400, "parameter_invalid", "request body is not valid JSON");
+  }
+}
+
+/** Writes a JSON answer. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Writes the API's JSON error body for an error. */
+export function sendError(res: ServerResponse, error: SandboxHttpError): void {
+  sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
+}
+
+/**
+ * Reads and discards the rest of a request body. Answering a part PUT before its body is read
+ * makes clients see a reset socket instead of the refusal, so refusals drain first.
+ */
+export async function drainRequest(req: IncomingMessage): Promise<void> {
+  if (req.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    req.on("end", resolve);
+    req.on("error", () => resolve());
+    req.on("close", resolve);
+    req.resume();
+  });
+}
+
+/** Writes an S3-style XML error, as a presigned-URL PUT would get from S3. */
+export function sendS3Error(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>`;
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/xml",
+    "content-length": Buffer.byteLength(xml),
+  });
+  res.end(xml);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

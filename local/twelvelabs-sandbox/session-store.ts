@@ -1,0 +1,167 @@
+/**
+ * In-memory state of the sandbox: upload sessions with their chunks, and every presigned URL
+ * handed out. The S3 server keeps the bytes; this keeps what it cannot (which URL was issued for
+ * which part and headers, its expiry, and the ETag and size of each stored part).
+ */
+
+import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
+
+/** Session status as stored; `expired` is derived from the clock. */
+export type StoredSessionStatus = "active" | "completed" | "failed";
+
+/** Session status on the wire. */
+export type SessionStatus = StoredSessionStatus | "expired";
+
+/** Chunk status on the wire. */
+export type ChunkStatus = "completed" | "pending" | "failed";
+
+/** A part the gate stored on S3 for a chunk. */
+export interface StoredPart {
+  /** ETag S3 answered, without quotes. */
+  readonly etag: string;
+  /** Bytes that went through the gate. */
+  readonly size: number;
+}
+
+/** One chunk of a session. */
+export interface ChunkState {
+  readonly index: number;
+  /** Size the chunk must have. */
+  readonly size: number;
+  status: ChunkStatus;
+  /** When the chunk was reported (null unless completed), epoch ms. */
+  uploadedAt: number | null;
+  updatedAt: number;
+  error?: string;
+  /** The part currently stored on S3, if any. */
+  part?: StoredPart;
+  /** The ETag accepted when the chunk was reported (without quotes). */
+  acceptedEtag?: string;
+}
+
+/** One upload session. */
+export interface UploadSessionState {
+  readonly uploadId: string;
+  readonly assetId: string;
+  readonly filename: string;
+  /** S3 object key of the asset. */
+  readonly key: string;
+  /** Id of the S3 multipart upload behind the session. */
+  readonly s3UploadId: string;
+  readonly totalSize: number;
+  readonly chunkSize: number;
+  readonly totalChunks: number;
+  readonly uploadHeaders: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  updatedAt: number;
+  status: StoredSessionStatus;
+  error?: string;
+  readonly chunks: ChunkState[];
+  /** Set while the S3 multipart upload is being completed, so concurrent reports wait for it. */
+  completion?: Promise<void>;
+}
+
+/** A presigned part URL as issued, keyed by its signature. */
+export interface IssuedUrl {
+  readonly signature: string;
+  readonly uploadId: string;
+  readonly partNumber: number;
+  /** Path of the URL, as issued. */
+  readonly pathname: string;
+  /** Every query parameter, sorted ({@link canonicalQuery}), so that a tampered query differs. */
+  readonly canonicalQuery: string;
+  readonly expiresAt: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Sorted `name=value` pairs of a query, so that order does not matter but every value does. */
+export function canonicalQuery(params: URLSearchParams): string {
+  return [...params.entries()]
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .sort()
+    .join("&");
+}
+
+/** Sessions, chunks and issued URLs, kept in memory for the life of one sandbox. */
+export class SessionStore {
+  private readonly sessions = new Map<string, UploadSessionState>();
+  private readonly byAsset = new Map<string, string>();
+  private readonly issued = new Map<string, IssuedUrl>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Adds a new session. */
+  add(session: UploadSessionState): void {
+    this.sessions.set(session.uploadId, session);
+    this.byAsset.set(session.assetId, session.uploadId);
+  }
+
+  /** The session with this upload id, if any. */
+  get(uploadId: string): UploadSessionState | undefined {
+    return this.sessions.get(uploadId);
+  }
+
+  /** The session with this upload id or asset id, if any. */
+  find(uploadOrAssetId: string): UploadSessionState | undefined {
+    return this.get(uploadOrAssetId) ?? this.get(this.byAsset.get(uploadOrAssetId) ?? "");
+  }
+
+  /** Every session, oldest first. */
+  all(): UploadSessionState[] {
+    return [...this.sessions.values()];
+  }
+
+  /** Wire status of a session: a session past its expiry that never completed is `expired`. */
+  statusOf(session: UploadSessionState): SessionStatus {
+    if (session.status === "active" && this.now() > session.expiresAt) return "expired";
+    return session.status;
+  }
+
+  /** Remembers an issued URL. */
+  recordIssuedUrl(url: IssuedUrl): void {
+    this.issued.set(url.signature, url);
+  }
+
+  /** The issued URL with this signature, if any. */
+  issuedUrl(signature: string): IssuedUrl | undefined {
+    return this.issued.get(signature);
+  }
+
+  /** Records the part the gate stored for a chunk; a re-PUT replaces it. */
+  recordPart(session: UploadSessionState, index: number, part: StoredPart): void {
+    const chunk = chunkOf(session, index);
+    chunk.part = part;
+    const at = this.now();
+    chunk.updatedAt = at;
+    session.updatedAt = at;
+  }
+
+  /** Forces a chunk to `failed`: its stored part is forgotten, so it must be sent and reported again. */
+  failChunk(uploadId: string, index: number, error: string): void {
+    const session = this.get(uploadId);
+    if (!session) throw new InvalidInputError(`unknown upload ${uploadId}`);
+    if (this.statusOf(session) !== "active") {
+      throw new UploadStateError(`upload ${uploadId} is ${this.statusOf(session)}, not active`);
+    }
+    const chunk = chunkOf(session, index);
+    const at = this.now();
+    chunk.status = "failed";
+    chunk.error = error;
+    chunk.uploadedAt = null;
+    chunk.updatedAt = at;
+    chunk.part = undefined;
+    chunk.acceptedEtag = undefined;
+    session.updatedAt = at;
+  }
+}
+
+function chunkOf(session: UploadSessionState, index: number): ChunkState {
+  const chunk = session.chunks[index - 1];
+  if (!chunk) {
+    throw new InvalidInputError(
+      `chunk ${index} is out of range 1..${session.totalChunks} of upload ${session.uploadId}`,
+    );
+  }
+  return chunk;
+}

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const children = new Set<ChildProcess>();
+
+/** Runs the CLI as `npm run sandbox` does (tsx), without npm in between. */
+function runCli(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "local/sandbox-cli.ts", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  return child;
+}
+
+async function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return child.exitCode;
+  const [code] = (await once(child, "exit")) as [number | null];
+  return code;
+}
+
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+describe("npm run sandbox", () => {
+  it("prints the base URL and key, serves the API, and exits 0 on SIGTERM", async () => {
+    const child = runCli(["--port", "0", "--initial-urls", "1"]);
+    if (!child.stdout) throw new Error("no stdout");
+    const lines: string[] = [];
+    const reader = createInterface({ input: child.stdout });
+    for await (const line of reader) {
+      lines.push(line);
+      if (lines.length === 2) break;
+    }
+    expect(lines[0]).toMatch(/^TWELVELABS_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/v1\.3$/);
+    expect(lines[1]).toMatch(/^TWELVELABS_API_KEY=\S+$/);
+    const baseUrl = lines[0]?.split("=")[1] ?? "";
+    const apiKey = lines[1]?.slice("TWELVELABS_API_KEY=".length) ?? "";
+
+    const created = await request(`${baseUrl}/assets/multipart-uploads`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ filename: "a.mp4", type: "video", total_size: 20 * 1024 * 1024 }),
+    });
+    const body = (await created.body.json()) as { upload_urls: unknown[]; chunk_size: number };
+    expect(created.statusCode).toBe(201);
+    expect(body.upload_urls).toHaveLength(1);
+    expect(body.chunk_size).toBe(8 * 1024 * 1024);
+    const refused = await request(`${baseUrl}/assets/multipart-uploads`);
+    await refused.body.text();
+    expect(refused.statusCode).toBe(403);
+
+    child.kill("SIGTERM");
+    expect(await exitCode(child)).toBe(0);
+  });
+
+  it("refuses bad values with a message and exit code 2", async () => {
+    const cases = [
+      ["--port", "70000"],
+      ["--chunk-size", "1024"],
+      ["--initial-urls", "1.5"],
+      ["--unknown"],
+    ];
+    const outcomes = await Promise.all(
+      cases.map(async (args) => {
+        const child = runCli(args);
+        let stderr = "";
+        child.stderr?.on("data", (data: Buffer) => {
+          stderr += data.toString();
+        });
+        return { code: await exitCode(child), stderr };
+      }),
+    );
+    for (const outcome of outcomes) {
+      expect(outcome.code).toBe(2);
+      expect(outcome.stderr).toMatch(/usage: npm run sandbox/);
+    }
+  });
+});
