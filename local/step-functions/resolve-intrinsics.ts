@@ -1,0 +1,196 @@
+/**
+ * Resolves the CloudFormation intrinsic functions a CDK template puts in a state machine
+ * definition and in function environments (`Fn::Join`, `Fn::GetAtt`, `Ref`, `Fn::Sub`,
+ * `Fn::Select`) into plain values, with the local stand-ins of `local-arns.ts` for what only
+ * a deployment would know. Anything else is an error naming the intrinsic: a silently wrong
+ * value would make the local run differ from AWS.
+ */
+
+import { LocalDefinitionError } from "./errors.js";
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_ARN_REGION,
+  LOCAL_PARTITION,
+  localFunctionArn,
+  localStateMachineArn,
+} from "./local-arns.js";
+
+/** One resource of a CloudFormation template, as far as the local runner reads it. */
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Readonly<Record<string, unknown>>;
+}
+
+/** A synthesized CloudFormation template (`Template.fromStack(stack).toJSON()` or cdk.out). */
+export interface CfnTemplate {
+  readonly Resources?: Readonly<Record<string, CfnResource>>;
+  readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
+}
+
+const LAMBDA_FUNCTION = "AWS::Lambda::Function";
+const STATE_MACHINE = "AWS::StepFunctions::StateMachine";
+
+const PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
+  "AWS::Partition": LOCAL_PARTITION,
+  "AWS::Region": LOCAL_ARN_REGION,
+  "AWS::AccountId": LOCAL_ACCOUNT_ID,
+  "AWS::URLSuffix": "amazonaws.com",
+  "AWS::StackName": "local",
+  "AWS::StackId": `arn:${LOCAL_PARTITION}:cloudformation:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:stack/local/local`,
+};
+
+/**
+ * Resolves every intrinsic inside `value` (deeply) against `template`. `where` names the
+ * place being resolved, for error messages.
+ */
+export function resolveIntrinsics(value: unknown, template: CfnTemplate, where: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, template, where));
+  if (value === null || typeof value !== "object") return value;
+  const entries = Object.entries(value);
+  const [first] = entries;
+  if (entries.length === 1 && first && isIntrinsicKey(first[0])) {
+    return resolveIntrinsic(first[0], first[1], template, where);
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, resolveIntrinsics(v, template, where)]));
+}
+
+/** Like {@link resolveIntrinsics}, but the result must be a string. */
+export function resolveToString(value: unknown, template: CfnTemplate, where: string): string {
+  const resolved = resolveIntrinsics(value, template, where);
+  if (typeof resolved === "string") return resolved;
+  if (typeof resolved === "number" || typeof resolved === "boolean") return String(resolved);
+  throw new LocalDefinitionError(`${where}: expected a string, got ${JSON.stringify(resolved)}`);
+}
+
+function isIntrinsicKey(key: string): boolean {
+  return key === "Ref" || key.startsWith("Fn::");
+}
+
+function resolveIntrinsic(
+  name: string,
+  argument: unknown,
+  template: CfnTemplate,
+  where: string,
+): unknown {
+  switch (name) {
+    case "Ref":
+      return resolveRef(asString(argument, name, where), template, where);
+    case "Fn::GetAtt": {
+      const [logicalId, attribute] = Array.isArray(argument)
+        ? argument.map((part) => resolveToString(part, template, where))
+        : splitOnce(asString(argument, name, where));
+      return resolveGetAtt(logicalId ?? "", attribute ?? "", template, where);
+    }
+    case "Fn::Join": {
+      const [separator, list] = asArray(argument, name, where);
+      const items = resolveIntrinsics(list, template, where);
+      if (typeof separator !== "string" || !Array.isArray(items)) {
+        throw new LocalDefinitionError(`${where}: malformed Fn::Join ${JSON.stringify(argument)}`);
+      }
+      return items.map((item) => resolveToString(item, template, where)).join(separator);
+    }
+    case "Fn::Select": {
+      const [index, list] = asArray(argument, name, where);
+      const items = resolveIntrinsics(list, template, where);
+      const position = Number(resolveToString(index, template, where));
+      if (!Array.isArray(items) || !Number.isInteger(position) || position >= items.length) {
+        throw new LocalDefinitionError(
+          `${where}: malformed Fn::Select ${JSON.stringify(argument)}`,
+        );
+      }
+      return items[position];
+    }
+    case "Fn::Sub":
+      return resolveSub(argument, template, where);
+    default:
+      throw new LocalDefinitionError(
+        `${where}: intrinsic function ${name} is not supported by the local runner`,
+      );
+  }
+}
+
+function resolveRef(target: string, template: CfnTemplate, where: string): string {
+  const pseudo = PSEUDO_PARAMETERS[target];
+  if (pseudo !== undefined) return pseudo;
+  const parameter = template.Parameters?.[target];
+  if (parameter !== undefined) {
+    if (parameter.Default === undefined) {
+      throw new LocalDefinitionError(`${where}: Ref to parameter ${target}, which has no Default`);
+    }
+    return String(parameter.Default);
+  }
+  const resource = findResource(target, template, where, "Ref");
+  // Ref gives a function's name and a state machine's ARN; for other resources the logical id
+  // stands in for the physical name the deployment would choose.
+  if (resource.Type === STATE_MACHINE) return localStateMachineArn(target);
+  return target;
+}
+
+function resolveGetAtt(
+  logicalId: string,
+  attribute: string,
+  template: CfnTemplate,
+  where: string,
+): string {
+  const resource = findResource(logicalId, template, where, "Fn::GetAtt");
+  if (attribute === "Arn") {
+    if (resource.Type === LAMBDA_FUNCTION) return localFunctionArn(logicalId);
+    if (resource.Type === STATE_MACHINE) return localStateMachineArn(logicalId);
+    const service = resource.Type.split("::")[1]?.toLowerCase() ?? "unknown";
+    return `arn:${LOCAL_PARTITION}:${service}:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
+  }
+  if (attribute === "Name" && resource.Type === STATE_MACHINE) return logicalId;
+  throw new LocalDefinitionError(
+    `${where}: Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not supported by the local runner`,
+  );
+}
+
+function resolveSub(argument: unknown, template: CfnTemplate, where: string): string {
+  const [text, variables] = Array.isArray(argument) ? argument : [argument, {}];
+  if (typeof text !== "string" || variables === null || typeof variables !== "object") {
+    throw new LocalDefinitionError(`${where}: malformed Fn::Sub ${JSON.stringify(argument)}`);
+  }
+  const bound = variables as Record<string, unknown>;
+  return text.replace(/\$\{([^}]*)\}/g, (_match, key: string) => {
+    // `${!Literal}` is CloudFormation's escape for a literal `${Literal}`.
+    if (key.startsWith("!")) return `\${${key.slice(1)}}`;
+    if (key in bound) return resolveToString(bound[key], template, where);
+    const [logicalId, attribute] = splitOnce(key);
+    if (attribute !== undefined && !(key in PSEUDO_PARAMETERS)) {
+      return resolveGetAtt(logicalId, attribute, template, where);
+    }
+    return resolveRef(key, template, where);
+  });
+}
+
+function findResource(
+  logicalId: string,
+  template: CfnTemplate,
+  where: string,
+  intrinsic: string,
+): CfnResource {
+  const resource = template.Resources?.[logicalId];
+  if (!resource) {
+    throw new LocalDefinitionError(`${where}: ${intrinsic} to unknown resource ${logicalId}`);
+  }
+  return resource;
+}
+
+function splitOnce(text: string): [string, string | undefined] {
+  const dot = text.indexOf(".");
+  return dot < 0 ? [text, undefined] : [text.slice(0, dot), text.slice(dot + 1)];
+}
+
+function asString(value: unknown, intrinsic: string, where: string): string {
+  if (typeof value !== "string") {
+    throw new LocalDefinitionError(`${where}: malformed ${intrinsic} ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function asArray(value: unknown, intrinsic: string, where: string): unknown[] {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new LocalDefinitionError(`${where}: malformed ${intrinsic} ${JSON.stringify(value)}`);
+  }
+  return value;
+}

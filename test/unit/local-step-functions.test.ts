@@ -1,0 +1,467 @@
+/**
+ * The local Step Functions layer on a real CDK synth and the real aws-local-stepfunctions:
+ * a small stack whose state machine uses what the relay relies on (Lambda tasks, an inline Map
+ * over `$.items` with ItemSelector and MaxConcurrency, Choice, Wait, Retry with a
+ * `MaxAttempts: 0` rule first, Catch, Fail).
+ */
+
+import { App, Duration, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { beforeAll, describe, expect, it } from "vitest";
+import { localFunctionArn } from "../../local/step-functions/local-arns.js";
+import {
+  type LocalExecution,
+  type LocalHandler,
+  LocalStateMachine,
+} from "../../local/step-functions/local-state-machine.js";
+import {
+  type CfnTemplate,
+  type ResolvedStateMachine,
+  resolveStateMachine,
+} from "../../local/step-functions/resolve-definition.js";
+
+/** Synthesizes the test stack: three inline functions and the state machine. */
+function synthTemplate(): CfnTemplate {
+  const app = new App();
+  const stack = new Stack(app, "LocalSfnTest");
+  const fn = (id: string, relayFunction: string, extra: Record<string, string> = {}) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromInline("exports.handler=async()=>{}"),
+      environment: { RELAY_FUNCTION: relayFunction, ...extra },
+    });
+  const prepareFn = fn("PrepareFn", "prepare");
+  const workFn = fn("WorkFn", "work");
+  const recordFn = fn("RecordFn", "record", {
+    // Intrinsics in an environment: Ref (a function name) and Fn::GetAtt (an ARN).
+    WORK_NAME: workFn.functionName,
+    WORK_ARN: workFn.functionArn,
+  });
+
+  const direct = (id: string, fnOf: lambda.IFunction) =>
+    new tasks.LambdaInvoke(stack, id, {
+      lambdaFunction: fnOf,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+  const prepare = direct("Prepare", prepareFn);
+  const work = direct("Work", workFn)
+    .addRetry({ errors: ["Fatal"], maxAttempts: 0 })
+    .addRetry({
+      errors: ["States.ALL"],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+      maxDelay: Duration.seconds(30),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+  const each = new sfn.Map(stack, "EachItem", {
+    itemsPath: "$.items",
+    maxConcurrency: 2,
+    itemSelector: {
+      "runId.$": "$.runId",
+      "value.$": "$$.Map.Item.Value",
+      "index.$": "$$.Map.Item.Index",
+    },
+    resultPath: "$.results",
+  });
+  each.itemProcessor(work);
+  const recordFailure = direct("RecordFailure", recordFn).next(
+    new sfn.Fail(stack, "Failed", { error: "RelayFailed", cause: "recorded" }),
+  );
+  each.addCatch(recordFailure, { resultPath: "$.error" });
+  // The other Lambda task form: `arn:aws:states:::lambda:invoke` with FunctionName/Payload.
+  const finish = new tasks.LambdaInvoke(stack, "Finish", {
+    lambdaFunction: recordFn,
+    retryOnServiceExceptions: false,
+    outputPath: "$.Payload",
+  }).next(new sfn.Succeed(stack, "Done"));
+  const check = new sfn.Choice(stack, "Check")
+    .when(
+      // As on AWS, a Choice on a missing path is a States.Runtime error: test presence first.
+      sfn.Condition.and(
+        sfn.Condition.isPresent("$.again"),
+        sfn.Condition.booleanEquals("$.again", true),
+      ),
+      new sfn.Wait(stack, "Pause", { time: sfn.WaitTime.duration(Duration.seconds(60)) }).next(
+        finish,
+      ),
+    )
+    .otherwise(finish);
+  new sfn.StateMachine(stack, "Machine", {
+    definitionBody: sfn.DefinitionBody.fromChainable(prepare.next(each).next(check)),
+  });
+  return Template.fromStack(stack).toJSON() as CfnTemplate;
+}
+
+class FlakyError extends Error {
+  override name = "Flaky";
+}
+class FatalError extends Error {
+  override name = "Fatal";
+}
+class BoomError extends Error {
+  override name = "Boom";
+}
+
+interface Item {
+  readonly id: string;
+  /** How many times the work handler throws Flaky before it succeeds. */
+  readonly flaky?: number;
+  readonly fatal?: boolean;
+}
+
+/** Handlers that record what they saw: calls per item, in-flight maximum, recorded inputs. */
+function makeHandlers() {
+  const seen = {
+    attempts: new Map<string, number>(),
+    workInputs: [] as unknown[],
+    recorded: [] as unknown[],
+    inFlight: 0,
+    maxInFlight: 0,
+  };
+  const handlers: Record<string, LocalHandler> = {
+    prepare: async (input) => {
+      const event = input as { boom?: boolean };
+      if (event.boom) throw new BoomError("prepare exploded");
+      return { ...(input as object), runId: "run-1" };
+    },
+    work: async (input) => {
+      const { value } = input as { value: Item };
+      seen.workInputs.push(input);
+      const attempt = (seen.attempts.get(value.id) ?? 0) + 1;
+      seen.attempts.set(value.id, attempt);
+      seen.inFlight += 1;
+      seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      try {
+        // Stay in flight a moment, so the Map's concurrency bound is what limits overlap.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (value.fatal) throw new FatalError(`item ${value.id} cannot be done`);
+        if (attempt <= (value.flaky ?? 0)) throw new FlakyError(`item ${value.id} hiccup`);
+        return { id: value.id, attempt };
+      } finally {
+        seen.inFlight -= 1;
+      }
+    },
+    record: async (input) => {
+      seen.recorded.push(input);
+      return { recorded: true };
+    },
+  };
+  return { handlers, seen };
+}
+
+function machineFor(
+  resolved: ResolvedStateMachine,
+  handlers: Record<string, LocalHandler>,
+  options: { waitTimeOverride?: number } = { waitTimeOverride: 0 },
+): LocalStateMachine {
+  return new LocalStateMachine({
+    definition: resolved.definition,
+    functionsByArn: resolved.functionsByArn,
+    handlers,
+    retryIntervalOverride: 0,
+    ...options,
+  });
+}
+
+function eventsOf(execution: LocalExecution, type: string, stateName?: string) {
+  return execution.history.filter(
+    (event) =>
+      event.type === type &&
+      (stateName === undefined || ("state" in event && event.state.name === stateName)),
+  );
+}
+
+let template: CfnTemplate;
+let resolved: ResolvedStateMachine;
+
+beforeAll(() => {
+  template = synthTemplate();
+  resolved = resolveStateMachine(template);
+});
+
+describe("Function: resolveStateMachine", () => {
+  it("resolves the synthesized definition into plain ASL with local function ARNs", () => {
+    const text = JSON.stringify(resolved.definition);
+    expect(text).not.toContain("Fn::");
+    expect(text).not.toContain('"Ref"');
+    const states = resolved.definition.States as Record<string, Record<string, unknown>>;
+    const workFn = Object.values(resolved.functionsByArn).find((f) => f.relayFunction === "work");
+    const prepareFn = Object.values(resolved.functionsByArn).find(
+      (f) => f.relayFunction === "prepare",
+    );
+    expect(states.Prepare?.Resource).toBe(localFunctionArn(prepareFn?.logicalId ?? "?"));
+    const itemProcessor = states.EachItem?.ItemProcessor as {
+      States: Record<string, { Resource: string }>;
+    };
+    expect(itemProcessor.States.Work?.Resource).toBe(localFunctionArn(workFn?.logicalId ?? "?"));
+    // The lambda:invoke form: `Fn::Join` with `Ref AWS::Partition` resolved.
+    expect(states.Finish?.Resource).toBe("arn:aws:states:::lambda:invoke");
+    expect(resolved.logicalId).toMatch(/^Machine/);
+  });
+
+  it("maps every function ARN to its relay function and resolved environment", () => {
+    const functions = Object.entries(resolved.functionsByArn);
+    expect(functions.map(([, f]) => f.relayFunction).sort()).toEqual(["prepare", "record", "work"]);
+    for (const [arn, f] of functions) expect(arn).toBe(localFunctionArn(f.logicalId));
+    const record = functions.find(([, f]) => f.relayFunction === "record")?.[1];
+    const work = functions.find(([, f]) => f.relayFunction === "work")?.[1];
+    expect(record?.environment).toEqual({
+      RELAY_FUNCTION: "record",
+      WORK_NAME: work?.logicalId,
+      WORK_ARN: localFunctionArn(work?.logicalId ?? "?"),
+    });
+  });
+
+  it("names an unsupported intrinsic function", () => {
+    const broken = structuredClone(template) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const machine = Object.values(broken.Resources).find(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    if (!machine) throw new Error("no state machine in the template");
+    const join = machine.Properties.DefinitionString as { "Fn::Join": [string, unknown[]] };
+    join["Fn::Join"][1].splice(1, 1, { "Fn::ImportValue": "SomeExport" });
+    expect(() => resolveStateMachine(broken)).toThrow(/Fn::ImportValue/);
+  });
+
+  it("refuses a template with no state machine, or two without a chosen one", () => {
+    const resources = template.Resources ?? {};
+    const withoutMachine = Object.fromEntries(
+      Object.entries(resources).filter(([, r]) => r.Type !== "AWS::StepFunctions::StateMachine"),
+    );
+    expect(() => resolveStateMachine({ Resources: withoutMachine })).toThrow(
+      /no AWS::StepFunctions/,
+    );
+    const [machineId, machine] = Object.entries(resources).find(
+      ([, r]) => r.Type === "AWS::StepFunctions::StateMachine",
+    ) ?? ["", undefined];
+    if (!machine) throw new Error("no state machine in the template");
+    const twoMachines = { Resources: { ...resources, Second: machine } };
+    expect(() => resolveStateMachine(twoMachines)).toThrow(/2 state machines/);
+    expect(resolveStateMachine(twoMachines, { stateMachineLogicalId: "Second" }).logicalId).toBe(
+      "Second",
+    );
+    expect(() => resolveStateMachine(twoMachines, { stateMachineLogicalId: "Nope" })).toThrow(
+      new RegExp(`no state machine Nope .*${machineId}`),
+    );
+  });
+
+  it("rejects an invalid definition with the validator's message", () => {
+    const broken = structuredClone(template) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const machine = Object.values(broken.Resources).find(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    if (!machine) throw new Error("no state machine in the template");
+    const join = machine.Properties.DefinitionString as { "Fn::Join": [string, string[]] };
+    join["Fn::Join"][1][0] = String(join["Fn::Join"][1][0]).replace(
+      '"Next":"EachItem"',
+      '"Next":"Nowhere"',
+    );
+    expect(() => resolveStateMachine(broken)).toThrow(/invalid definition[\s\S]*Nowhere/);
+  });
+});
+
+describe("Class: LocalStateMachine", () => {
+  it("runs every Map item through its handler, at most MaxConcurrency at once", async () => {
+    const { handlers, seen } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const items: Item[] = ["a", "b", "c", "d", "e", "f"].map((id) => ({ id }));
+    const execution = machine.start("all-items", { items });
+    await execution.done;
+
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(execution.output).toEqual({ recorded: true });
+    expect(seen.maxInFlight).toBe(2);
+    // ItemSelector with $$.Map.Item.Value / Index and a value of the Map's input.
+    expect(seen.workInputs).toHaveLength(items.length);
+    expect(seen.workInputs).toEqual(
+      expect.arrayContaining(items.map((value, index) => ({ runId: "run-1", value, index }))),
+    );
+    // Finish used the lambda:invoke form: its handler got the Payload, not {FunctionName,...}.
+    expect(seen.recorded).toEqual([
+      expect.objectContaining({ runId: "run-1", results: expect.any(Array) }),
+    ]);
+    expect((seen.recorded[0] as { results: unknown[] }).results).toEqual(
+      items.map(({ id }) => ({ id, attempt: 1 })),
+    );
+  });
+
+  it("records the interpreter's events as history", async () => {
+    const { handlers } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const execution = machine.start("history", { items: [{ id: "x" }, { id: "y" }] });
+    await execution.done;
+
+    const types = execution.history.map((event) => event.type);
+    expect(types[0]).toBe("ExecutionStarted");
+    expect(types.at(-1)).toBe("ExecutionSucceeded");
+    expect(execution.history.map((event) => event.id)).toEqual(types.map((_, i) => i + 1));
+    expect(eventsOf(execution, "StateEntered", "Prepare")).toHaveLength(1);
+    expect(eventsOf(execution, "StateExited", "EachItem")).toHaveLength(1);
+    expect(eventsOf(execution, "MapIterationStarted")).toHaveLength(2);
+    expect(eventsOf(execution, "MapIterationSucceeded")).toHaveLength(2);
+    const entered = eventsOf(execution, "StateEntered", "Work");
+    expect(entered.map((event) => ("index" in event ? event.index : -1)).sort()).toEqual([0, 1]);
+    expect(eventsOf(execution, "StateExited", "Finish")[0]).toMatchObject({
+      state: { output: { recorded: true } },
+    });
+    // Plain JSON: it survives a round trip unchanged.
+    expect(JSON.parse(JSON.stringify(execution.history))).toEqual(execution.history);
+  });
+
+  it("retries a handler's named error under the States.ALL rule", async () => {
+    const { handlers, seen } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const execution = machine.start("flaky", { items: [{ id: "f", flaky: 2 }, { id: "ok" }] });
+    await execution.done;
+
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(seen.attempts.get("f")).toBe(3);
+    expect(seen.attempts.get("ok")).toBe(1);
+    const failed = eventsOf(execution, "StateFailed", "Work");
+    expect(failed.map((event) => ("Error" in event ? event.Error : ""))).toEqual([
+      "Flaky",
+      "Flaky",
+    ]);
+    const retried = eventsOf(execution, "StateRetried", "Work");
+    expect(
+      retried.map((event) => ("retry" in event ? event.retry.retrier.ErrorEquals : [])),
+    ).toEqual([["States.ALL"], ["States.ALL"]]);
+  });
+
+  it("does not retry an error whose first rule has MaxAttempts 0, and catches it by name", async () => {
+    const { handlers, seen } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const execution = machine.start("fatal", { items: [{ id: "bad", fatal: true }] });
+    await execution.done;
+
+    expect(seen.attempts.get("bad")).toBe(1);
+    expect(eventsOf(execution, "StateRetried")).toHaveLength(0);
+    expect(seen.recorded).toHaveLength(1);
+    const { error } = seen.recorded[0] as { error: { Error: string; Cause: string } };
+    expect(error.Error).toBe("Fatal");
+    // The Cause is what AWS Lambda reports: JSON {errorType, errorMessage, trace}.
+    const cause = JSON.parse(error.Cause) as Record<string, unknown>;
+    expect(cause).toMatchObject({ errorType: "Fatal", errorMessage: "item bad cannot be done" });
+    expect(cause.trace).toEqual(expect.arrayContaining([expect.stringContaining("Fatal")]));
+    // RecordFailure then goes to the Fail state.
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("RelayFailed");
+    expect(execution.cause).toBe("recorded");
+  });
+
+  it("fails the execution with the handler's error name when nothing catches it", async () => {
+    const { handlers } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const execution = machine.start("boom", { items: [], boom: true });
+    await execution.done;
+
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("Boom");
+    expect(JSON.parse(execution.cause ?? "{}")).toMatchObject({
+      errorType: "Boom",
+      errorMessage: "prepare exploded",
+    });
+    expect(execution.history.at(-1)).toMatchObject({ type: "ExecutionFailed", Error: "Boom" });
+  });
+
+  it("waits the overridden time in Wait states, and the real time without an override", async () => {
+    const { handlers } = makeHandlers();
+    const overridden = machineFor(resolved, handlers);
+    const real = machineFor(resolved, handlers, {});
+    const input = { items: [{ id: "w" }], again: true };
+    const slow = real.start("waits-60s", input);
+    const fast = overridden.start("waits-0s", input);
+    await fast.done;
+
+    expect(fast.status).toBe("SUCCEEDED");
+    expect(eventsOf(fast, "StateExited", "Pause")).toHaveLength(1);
+    // The same run without the override is still in its 60 s Wait.
+    expect(slow.status).toBe("RUNNING");
+    expect(slow.history.at(-1)).toMatchObject({ type: "StateEntered", state: { name: "Pause" } });
+
+    await real.abortAll();
+    expect(slow.status).toBe("ABORTED");
+    expect(slow.history.at(-1)?.type).toBe("ExecutionAborted");
+    await real.waitForIdle();
+  });
+
+  it("keeps executions by name: same input while running returns it, otherwise ExecutionAlreadyExists", async () => {
+    const { handlers } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    const input = { items: [{ id: "d" }] };
+    const first = machine.start("dup", input);
+    expect(machine.start("dup", { items: [{ id: "d" }] })).toBe(first);
+    expect(() => machine.start("dup", { items: [{ id: "other" }] })).toThrow(
+      expect.objectContaining({ name: "ExecutionAlreadyExists" }),
+    );
+    await machine.waitForIdle();
+    expect(first.status).toBe("SUCCEEDED");
+    // Closed: the name is spent, whatever the input (AWS keeps it 90 days).
+    expect(() => machine.start("dup", input)).toThrow(
+      expect.objectContaining({ name: "ExecutionAlreadyExists" }),
+    );
+    expect(machine.list()).toEqual([first]);
+    expect(machine.get("dup")).toBe(first);
+    expect(machine.get(first.executionArn)).toBe(first);
+    expect(() => machine.get("nope")).toThrow(
+      expect.objectContaining({ name: "ExecutionDoesNotExist" }),
+    );
+  });
+
+  it("refuses execution names Step Functions refuses", () => {
+    const { handlers } = makeHandlers();
+    const machine = machineFor(resolved, handlers);
+    for (const name of ["", "a b", "a/b", "x".repeat(81), "a:b"]) {
+      expect(() => machine.start(name, {})).toThrow(
+        expect.objectContaining({ name: "InvalidName" }),
+      );
+    }
+    expect(machine.list()).toEqual([]);
+  });
+
+  it("names the state whose function has no handler, nested states included", () => {
+    const { handlers } = makeHandlers();
+    const { work: _work, ...withoutWork } = handlers;
+    expect(() => machineFor(resolved, withoutWork)).toThrow(/"Work".*"work"/);
+
+    const nested = {
+      StartAt: "Both",
+      States: {
+        Both: {
+          Type: "Parallel",
+          End: true,
+          Branches: [
+            {
+              StartAt: "Inner",
+              States: {
+                Inner: {
+                  Type: "Task",
+                  Resource: "arn:aws:lambda:us-east-1:000000000000:function:Missing",
+                  End: true,
+                },
+              },
+            },
+          ],
+        },
+      },
+    };
+    expect(
+      () =>
+        new LocalStateMachine({
+          definition: nested,
+          functionsByArn: resolved.functionsByArn,
+          handlers,
+        }),
+    ).toThrow(/"Inner"/);
+  });
+});
