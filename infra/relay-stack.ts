@@ -1,0 +1,113 @@
+/**
+ * The app's stack: one {@link RelayPipeline} with the app-level choices, and the outputs an
+ * operator needs after `cdk deploy`.
+ */
+
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import type { Construct } from "constructs";
+import { RelayPipeline, type RelayPipelineProps } from "./relay-pipeline.js";
+
+/** Props of {@link RelayStack}. */
+export interface RelayStackProps extends StackProps {
+  /**
+   * Props of the pipeline.
+   * @default - the pipeline's defaults
+   */
+  readonly pipeline?: RelayPipelineProps;
+}
+
+/** The relay, deployable on its own. */
+export class RelayStack extends Stack {
+  /** The pipeline this stack holds. */
+  public readonly pipeline: RelayPipeline;
+
+  constructor(scope: Construct, id: string, props: RelayStackProps = {}) {
+    super(scope, id, {
+      description: "The relay: S3 drop bucket → Step Functions → provider multipart upload",
+      ...props,
+    });
+    this.pipeline = new RelayPipeline(this, "Pipeline", props.pipeline);
+
+    new CfnOutput(this, "BucketName", {
+      description: "Drop videos here",
+      value: this.pipeline.bucket.bucketName,
+    });
+    new CfnOutput(this, "StateMachineArn", {
+      description: "One execution per dropped object",
+      value: this.pipeline.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, "ApiKeySecretName", {
+      description: "Put the provider API key in this secret",
+      value: this.pipeline.apiKeySecret.secretName,
+    });
+    new CfnOutput(this, "EventBusName", {
+      description: "Relay outcome events are published here",
+      value: this.pipeline.eventBus.eventBusName,
+    });
+  }
+}
+
+/** Context keys the app reads (`cdk synth -c relay:keyPrefix=incoming/`, or cdk.json). */
+export const RELAY_CONTEXT_KEYS = {
+  keyPrefix: "relay:keyPrefix",
+  keySuffixes: "relay:keySuffixes",
+  apiKeySecretName: "relay:apiKeySecretName",
+  chunksPerBatch: "relay:chunksPerBatch",
+  transferConcurrency: "relay:transferConcurrency",
+  mapConcurrency: "relay:mapConcurrency",
+  pollIntervalSeconds: "relay:pollIntervalSeconds",
+  alarms: "relay:alarms",
+} as const;
+
+/**
+ * Pipeline props from the app's context. `-c` values arrive as strings, cdk.json values as
+ * JSON: both are accepted. Unset keys leave the pipeline's defaults.
+ */
+export function pipelinePropsFromContext(scope: Construct): RelayPipelineProps {
+  const read = (key: string): unknown => scope.node.tryGetContext(key);
+  const str = (key: string): string | undefined => {
+    const v = read(key);
+    return v === undefined || v === null || v === "" ? undefined : String(v);
+  };
+  const num = (key: string): number | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`context ${key} must be a number, got ${v}`);
+    return n;
+  };
+  const list = (key: string): string[] | undefined => {
+    const v = read(key);
+    if (Array.isArray(v)) return v.map(String);
+    return str(key)
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+  };
+  const bool = (key: string): boolean | undefined => {
+    const v = str(key);
+    if (v === undefined) return undefined;
+    if (v !== "true" && v !== "false") {
+      throw new Error(`context ${key} must be true or false, got ${v}`);
+    }
+    return v === "true";
+  };
+
+  const k = RELAY_CONTEXT_KEYS;
+  const pollIntervalSeconds = num(k.pollIntervalSeconds);
+  const props: RelayPipelineProps = {
+    keyPrefix: str(k.keyPrefix),
+    keySuffixes: list(k.keySuffixes),
+    apiKeySecretName: str(k.apiKeySecretName),
+    chunksPerBatch: num(k.chunksPerBatch),
+    transferConcurrency: num(k.transferConcurrency),
+    mapConcurrency: num(k.mapConcurrency),
+    pollInterval:
+      pollIntervalSeconds === undefined ? undefined : Duration.seconds(pollIntervalSeconds),
+    alarms: bool(k.alarms),
+  };
+  // Drop unset keys so that the props read as what was chosen.
+  return Object.fromEntries(
+    Object.entries(props).filter(([, v]) => v !== undefined),
+  ) as RelayPipelineProps;
+}

@@ -1,0 +1,138 @@
+/**
+ * The relay's state machine, built from its functions exactly as `docs/contract.md` draws it.
+ * JSONPath only, an inline Map over explicit batches, no JSONata, no DISTRIBUTED Map and no
+ * ItemBatcher: the local interpreter runs the very same definition, and it silently gets those
+ * wrong (see the design's "Verified ground").
+ */
+
+import { type Duration, Duration as DurationValue } from "aws-cdk-lib";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+
+/**
+ * Relay errors that no retry can fix (their `name`, which is what `ErrorEquals` matches). Every
+ * Task lists them first with `MaxAttempts: 0`, so they go straight to the Catch.
+ */
+export const NON_RETRYABLE_ERRORS = [
+  "ObjectRejectedError",
+  "SessionFailedError",
+  "ProviderResponseError",
+  "ProviderHttpError",
+  "UntrustedUrlError",
+  "SourceChangedError",
+  "InvalidInputError",
+  "UploadStateError",
+] as const;
+
+/** Which function answers each Task state; the local runner maps states to handlers with it. */
+export const TASK_STATE_FUNCTIONS = {
+  Admit: "admit",
+  CreateSession: "create-session",
+  TransferBatch: "transfer",
+  ReportBatch: "report",
+  PollStatus: "poll",
+  RecordSuccess: "finish",
+  RecordFailure: "fail",
+} as const;
+
+/** Name of a function that a Task state invokes. */
+export type RelayTaskFunctionName =
+  (typeof TASK_STATE_FUNCTIONS)[keyof typeof TASK_STATE_FUNCTIONS];
+
+/** Error name of the final Fail state, so alarms and callers can tell a relay failure apart. */
+export const RELAY_FAILED_ERROR = "RelayFailed";
+
+/** Retry policy of every Task after the non-retryable errors (contract.md, "Retry"). */
+export const TASK_RETRY = {
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxAttempts: 4,
+} as const;
+
+/** Inputs of {@link buildRelayDefinition}. */
+export interface RelayDefinitionProps {
+  /** The function behind each Task state. */
+  readonly functions: Readonly<Record<RelayTaskFunctionName, IFunction>>;
+  /** Transfer invocations running at once (the Map's `MaxConcurrency`). */
+  readonly mapConcurrency: number;
+  /** Wait between two status polls (whole seconds). */
+  readonly pollInterval: Duration;
+}
+
+/**
+ * Builds the relay's chain under `scope` and returns its start state (`Admit`).
+ *
+ * Inside the Map, `TransferBatch` and `ReportBatch` cannot catch to `RecordFailure` (a Catch
+ * cannot leave its Map), so the Map itself carries that Catch: an iteration that fails after
+ * its retries fails the Map with the same error name, which lands in `RecordFailure`.
+ */
+export function buildRelayDefinition(
+  scope: Construct,
+  props: RelayDefinitionProps,
+): sfn.IChainable {
+  // A scope of its own keeps the state ids (which are the state names) clear of other ids.
+  const definition = new Construct(scope, "Definition");
+  const task = (stateName: keyof typeof TASK_STATE_FUNCTIONS): tasks.LambdaInvoke => {
+    const invoke = new tasks.LambdaInvoke(definition, stateName, {
+      lambdaFunction: props.functions[TASK_STATE_FUNCTIONS[stateName]],
+      // The resource becomes the function ARN itself: payload in, payload out.
+      payloadResponseOnly: true,
+      // Our own Retry below replaces the default Lambda.ServiceException one, in the order
+      // the contract fixes.
+      retryOnServiceExceptions: false,
+    });
+    invoke.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
+    invoke.addRetry({
+      errors: [sfn.Errors.ALL],
+      interval: DurationValue.seconds(TASK_RETRY.intervalSeconds),
+      backoffRate: TASK_RETRY.backoffRate,
+      maxAttempts: TASK_RETRY.maxAttempts,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return invoke;
+  };
+
+  const admit = task("Admit");
+  const createSession = task("CreateSession");
+  const transferBatch = task("TransferBatch");
+  const reportBatch = task("ReportBatch");
+  const pollStatus = task("PollStatus");
+  const recordSuccess = task("RecordSuccess");
+  const recordFailure = task("RecordFailure");
+
+  const transferChunks = new sfn.Map(definition, "TransferChunks", {
+    itemsPath: "$.batches",
+    itemSelector: {
+      uploadKey: sfn.JsonPath.stringAt("$.uploadKey"),
+      first: sfn.JsonPath.numberAt("$$.Map.Item.Value.first"),
+      last: sfn.JsonPath.numberAt("$$.Map.Item.Value.last"),
+    },
+    maxConcurrency: props.mapConcurrency,
+    // The batches' results are in DynamoDB; keeping them here would only grow the payload.
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  transferChunks.itemProcessor(transferBatch.next(reportBatch));
+
+  const waitForProvider = new sfn.Wait(definition, "WaitForProvider", {
+    time: sfn.WaitTime.duration(props.pollInterval),
+  });
+  const checkStatus = new sfn.Choice(definition, "CheckStatus");
+  const done = new sfn.Succeed(definition, "Done");
+  const failed = new sfn.Fail(definition, "Failed", { error: RELAY_FAILED_ERROR });
+
+  const toFailure: sfn.CatchProps = { errors: [sfn.Errors.ALL], resultPath: "$.error" };
+  for (const state of [admit, createSession, transferChunks, pollStatus, recordSuccess]) {
+    state.addCatch(recordFailure, toFailure);
+  }
+
+  waitForProvider.next(pollStatus);
+  checkStatus
+    .when(sfn.Condition.stringEquals("$.state", "completed"), recordSuccess.next(done))
+    .when(sfn.Condition.stringEquals("$.state", "resend"), transferChunks)
+    .when(sfn.Condition.stringEquals("$.state", "active"), waitForProvider)
+    .otherwise(recordFailure.next(failed));
+
+  return admit.next(createSession).next(transferChunks).next(pollStatus).next(checkStatus);
+}

@@ -1,0 +1,321 @@
+import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { describe, expect, it } from "vitest";
+import {
+  objectCreatedPattern,
+  RelayPipeline,
+  type RelayPipelineProps,
+} from "../../infra/relay-pipeline.js";
+import { pipelinePropsFromContext } from "../../infra/relay-stack.js";
+import { synthRelayTemplate } from "../../infra/synth-template.js";
+import {
+  actionsOf,
+  buildStack,
+  relayFunctions,
+  resolveDefinition,
+  resourcesOfType,
+  roleStatements,
+  TEST_ENV,
+} from "./template-helpers.js";
+
+/** Builds a bare pipeline (no bundling) and returns what it threw, or undefined. */
+function constructError(props: RelayPipelineProps): Error | undefined {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new Stack(app, "S", { env: TEST_ENV });
+  try {
+    new RelayPipeline(stack, "Relay", props);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+describe("Construct: RelayPipeline, props validation", () => {
+  it("rejects existingBucket together with bucketProps, naming both", () => {
+    const stack = new Stack();
+    const existingBucket = s3.Bucket.fromBucketName(stack, "B", "drop");
+    expect(() => new RelayPipeline(stack, "Relay", { existingBucket, bucketProps: {} })).toThrow(
+      /existingBucket and bucketProps are mutually exclusive/,
+    );
+  });
+
+  it("rejects apiKeySecret together with apiKeySecretName, naming both", () => {
+    const stack = new Stack();
+    const apiKeySecret = secretsmanager.Secret.fromSecretNameV2(stack, "S", "k");
+    expect(
+      () => new RelayPipeline(stack, "Relay", { apiKeySecret, apiKeySecretName: "k" }),
+    ).toThrow(/apiKeySecret and apiKeySecretName are mutually exclusive/);
+  });
+
+  it.each([
+    [{ chunksPerBatch: 0 }, /chunksPerBatch must be an integer in 1\.\.50, got 0/],
+    [{ chunksPerBatch: 51 }, /chunksPerBatch/],
+    [{ chunksPerBatch: 2.5 }, /chunksPerBatch/],
+    [{ transferConcurrency: 33 }, /transferConcurrency must be an integer in 1\.\.32/],
+    [{ mapConcurrency: 0 }, /mapConcurrency must be an integer in 1\.\.40/],
+    [{ mapConcurrency: 41 }, /mapConcurrency/],
+    [{ maxPolls: 0 }, /maxPolls/],
+    [{ transferMemorySize: 64 }, /transferMemorySize/],
+    [{ pollInterval: Duration.millis(1500) }, /pollInterval must be whole seconds/],
+    [{ pollInterval: Duration.hours(2) }, /pollInterval/],
+    [{ providerBaseUrl: "http://api.twelvelabs.io/v1.3" }, /providerBaseUrl must be https/],
+    [{ providerBaseUrl: "not a url" }, /providerBaseUrl is not a URL/],
+    [{ allowedUrlHosts: [] }, /allowedUrlHosts must not be empty/],
+    [{ allowedUrlHosts: ["a.com,b.com"] }, /allowedUrlHosts entry "a.com,b.com"/],
+    [{ allowedUrlHosts: ["*"] }, /allowedUrlHosts entry "\*"/],
+    [{ keySuffixes: [".mp4", ""] }, /keySuffixes must not contain an empty string/],
+    [{ apiKeySecretName: " " }, /apiKeySecretName must not be empty/],
+    [
+      { bucketProps: { eventBridgeEnabled: false } },
+      /bucketProps.eventBridgeEnabled cannot be false/,
+    ],
+    [{ provider: "spatialgen" as "twelvelabs" }, /provider must be one of twelvelabs/],
+  ] as [RelayPipelineProps, RegExp][])("rejects %o", (props, message) => {
+    expect(constructError(props)?.message).toMatch(message);
+  });
+
+  it("reports every problem at once, before building anything", () => {
+    const error = constructError({ chunksPerBatch: 0, mapConcurrency: 99, maxPolls: -1 });
+    expect(error?.message).toMatch(/chunksPerBatch/);
+    expect(error?.message).toMatch(/mapConcurrency/);
+    expect(error?.message).toMatch(/maxPolls/);
+    expect(error?.message).toMatch(/^RelayPipeline S\/Relay: invalid props/);
+  });
+
+  it("accepts the bounds", () => {
+    expect(
+      constructError({
+        chunksPerBatch: 50,
+        transferConcurrency: 1,
+        mapConcurrency: 40,
+        pollInterval: Duration.seconds(1),
+        allowedUrlHosts: ["*.amazonaws.com", "uploads.example.com"],
+      }),
+    ).toBeUndefined();
+  });
+});
+
+describe("Function: objectCreatedPattern", () => {
+  const base = { source: ["aws.s3"], detailType: ["Object Created"] };
+
+  it("matches every key of the bucket without filters", () => {
+    expect(objectCreatedPattern("drop")).toEqual({
+      ...base,
+      detail: { bucket: { name: ["drop"] } },
+    });
+    expect(objectCreatedPattern("drop", "", [])).toEqual({
+      ...base,
+      detail: { bucket: { name: ["drop"] } },
+    });
+  });
+
+  it("uses a prefix filter for a prefix alone", () => {
+    expect(objectCreatedPattern("drop", "in/")).toEqual({
+      ...base,
+      detail: { bucket: { name: ["drop"] }, object: { key: [{ prefix: "in/" }] } },
+    });
+  });
+
+  it("uses one suffix filter per suffix (EventBridge ORs them)", () => {
+    expect(objectCreatedPattern("drop", undefined, [".mp4", ".mov"]).detail).toEqual({
+      bucket: { name: ["drop"] },
+      object: { key: [{ suffix: ".mp4" }, { suffix: ".mov" }] },
+    });
+  });
+
+  it("ANDs a prefix with suffixes through one wildcard per suffix, escaping * and \\", () => {
+    expect(objectCreatedPattern("drop", "in/*raw\\", [".mp4", ".m*v"]).detail).toEqual({
+      bucket: { name: ["drop"] },
+      object: { key: [{ wildcard: "in/\\*raw\\\\*.mp4" }, { wildcard: "in/\\*raw\\\\*.m\\*v" }] },
+    });
+  });
+});
+
+describe("Construct: RelayPipeline, props", () => {
+  it("filters the rule by prefix and suffixes, and scopes S3 reads to the prefix", () => {
+    const { template } = buildStack({ keyPrefix: "incoming/", keySuffixes: [".mp4", ".mov"] });
+    const bucketId = Object.keys(resourcesOfType(template, "AWS::S3::Bucket"))[0];
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: {
+          bucket: { name: [{ Ref: bucketId }] },
+          object: { key: [{ wildcard: "incoming/*.mp4" }, { wildcard: "incoming/*.mov" }] },
+        },
+      },
+    });
+    const transfer = relayFunctions(template).transfer;
+    const s3Reads = roleStatements(template, transfer?.roleId ?? "").filter((s) =>
+      actionsOf(s).includes("s3:GetObject"),
+    );
+    expect(s3Reads.map((s) => s.Resource)).toEqual([
+      { "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/incoming/*"]] },
+    ]);
+  });
+
+  it("uses an existing bucket without creating one", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "S", { env: TEST_ENV });
+    const existingBucket = s3.Bucket.fromBucketName(stack, "Drop", "my-drop-bucket");
+    const pipeline = new RelayPipeline(stack, "Relay", { existingBucket, keyPrefix: "v/" });
+    const template = Template.fromStack(stack);
+    expect(pipeline.bucket).toBe(existingBucket);
+    template.resourceCountIs("AWS::S3::Bucket", 0);
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: Match.objectLike({
+        detail: { bucket: { name: ["my-drop-bucket"] }, object: { key: [{ prefix: "v/" }] } },
+      }),
+    });
+    const transfer = relayFunctions(template).transfer;
+    const resources = roleStatements(template, transfer?.roleId ?? "")
+      .filter((s) => actionsOf(s).includes("s3:GetObject"))
+      .map((s) => JSON.stringify(s.Resource));
+    expect(resources).toEqual([expect.stringContaining(":s3:::my-drop-bucket/v/*")]);
+  });
+
+  it("merges bucketProps over the secure defaults", () => {
+    const { template } = buildStack({
+      bucketProps: { removalPolicy: RemovalPolicy.DESTROY, bucketName: "named-drop" },
+    });
+    template.hasResource("AWS::S3::Bucket", {
+      DeletionPolicy: "Delete",
+      Properties: Match.objectLike({
+        BucketName: "named-drop",
+        VersioningConfiguration: { Status: "Enabled" },
+        PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true }),
+      }),
+    });
+  });
+
+  it("uses a secret named by apiKeySecretName, passing the name, without creating one", () => {
+    const { template } = buildStack({ apiKeySecretName: "prod/twelvelabs" });
+    template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    const functions = relayFunctions(template);
+    expect(functions.poll?.env.API_KEY_SECRET_ID).toBe("prod/twelvelabs");
+    const reads = roleStatements(template, functions.poll?.roleId ?? "").filter((s) =>
+      actionsOf(s).includes("secretsmanager:GetSecretValue"),
+    );
+    expect(JSON.stringify(reads.map((s) => s.Resource))).toContain(
+      ":secret:prod/twelvelabs-??????",
+    );
+  });
+
+  it("uses a given secret and event bus", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new Stack(app, "S", { env: TEST_ENV });
+    const apiKeySecret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      "Key",
+      "arn:aws:secretsmanager:us-east-1:111111111111:secret:tl-AbCdEf",
+    );
+    const eventBus = events.EventBus.fromEventBusName(stack, "Bus", "shared-bus");
+    const pipeline = new RelayPipeline(stack, "Relay", { apiKeySecret, eventBus });
+    const template = Template.fromStack(stack);
+    expect(pipeline.apiKeySecret).toBe(apiKeySecret);
+    expect(pipeline.eventBus).toBe(eventBus);
+    template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    template.resourceCountIs("AWS::Events::EventBus", 0);
+    const functions = relayFunctions(template);
+    expect(functions.transfer?.env.API_KEY_SECRET_ID).toBe(apiKeySecret.secretArn);
+    expect(functions.fail?.env.EVENT_BUS_NAME).toBe("shared-bus");
+    const puts = roleStatements(template, functions.fail?.roleId ?? "").filter((s) =>
+      actionsOf(s).includes("events:PutEvents"),
+    );
+    expect(JSON.stringify(puts.map((s) => s.Resource))).toContain(":event-bus/shared-bus");
+  });
+
+  it("carries the numbers into env and definition", () => {
+    const { template } = buildStack({
+      chunksPerBatch: 16,
+      transferConcurrency: 6,
+      mapConcurrency: 3,
+      pollInterval: Duration.seconds(10),
+      maxPolls: 100,
+      transferMemorySize: 2048,
+      providerBaseUrl: "https://api.example.com/v9",
+      allowedUrlHosts: ["*.amazonaws.com", "cdn.example.com"],
+    });
+    const functions = relayFunctions(template);
+    expect(functions["create-session"]?.env.CHUNKS_PER_BATCH).toBe("16");
+    expect(functions.poll?.env.CHUNKS_PER_BATCH).toBe("16");
+    expect(functions.poll?.env.MAX_POLLS).toBe("100");
+    expect(functions.transfer?.env.TRANSFER_CONCURRENCY).toBe("6");
+    expect(functions.transfer?.env.PROVIDER_BASE_URL).toBe("https://api.example.com/v9");
+    expect(functions.transfer?.env.ALLOWED_URL_HOSTS).toBe("*.amazonaws.com,cdn.example.com");
+    expect(functions.transfer?.properties.MemorySize).toBe(2048);
+    const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
+    expect(states.TransferChunks?.MaxConcurrency).toBe(3);
+    expect(states.WaitForProvider?.Seconds).toBe(10);
+  });
+
+  it("leaves the alarms out with alarms: false", () => {
+    const { template } = buildStack({ alarms: false });
+    template.resourceCountIs("AWS::CloudWatch::Alarm", 0);
+  });
+
+  it("turns tracing on everywhere with tracing: true", () => {
+    const { template } = buildStack({ tracing: true });
+    for (const f of Object.values(relayFunctions(template))) {
+      expect(f.properties.TracingConfig).toEqual({ Mode: "Active" });
+    }
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+
+  it("applies tableProps", () => {
+    const { template } = buildStack({
+      tableProps: { removalPolicy: RemovalPolicy.DESTROY, deletionProtection: true },
+    });
+    template.hasResource("AWS::DynamoDB::Table", {
+      DeletionPolicy: "Delete",
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+  });
+});
+
+describe("Function: pipelinePropsFromContext", () => {
+  it("reads -c strings and cdk.json values", () => {
+    const app = new App({
+      context: {
+        "relay:keyPrefix": "in/",
+        "relay:keySuffixes": ".mp4, .mov",
+        "relay:chunksPerBatch": "12",
+        "relay:mapConcurrency": 4,
+        "relay:pollIntervalSeconds": "7",
+        "relay:alarms": "false",
+      },
+    });
+    const props = pipelinePropsFromContext(app);
+    expect({ ...props, pollInterval: props.pollInterval?.toSeconds() }).toEqual({
+      keyPrefix: "in/",
+      keySuffixes: [".mp4", ".mov"],
+      chunksPerBatch: 12,
+      mapConcurrency: 4,
+      pollInterval: 7,
+      alarms: false,
+    });
+  });
+
+  it("returns no props without context, and refuses junk", () => {
+    expect(pipelinePropsFromContext(new App())).toEqual({});
+    expect(() =>
+      pipelinePropsFromContext(new App({ context: { "relay:chunksPerBatch": "many" } })),
+    ).toThrow(/relay:chunksPerBatch must be a number/);
+  });
+});
+
+describe("Function: synthRelayTemplate", () => {
+  it("returns the app's template, with its state machine, honouring context", () => {
+    const template = synthRelayTemplate({ context: { "relay:mapConcurrency": 5 } });
+    const resources = template.Resources as Record<string, { Type: string }>;
+    const types = Object.values(resources).map((r) => r.Type);
+    expect(types).toContain("AWS::StepFunctions::StateMachine");
+    expect(types.filter((t) => t === "AWS::Lambda::Function").length).toBeGreaterThanOrEqual(8);
+    expect(JSON.stringify(template)).toContain('\\"MaxConcurrency\\":5');
+  });
+});
