@@ -51,6 +51,11 @@ export interface LocalRelayOptions {
   readonly sandbox?: Omit<TwelveLabsSandboxOptions, "s3" | "s3Endpoint">;
   /** A real TwelveLabs API instead of the sandbox. */
   readonly remote?: { readonly baseUrl: string; readonly apiKey: string };
+  /**
+   * Largest object the relay admits, in bytes; the sandbox gets the same limit. Tests lower it
+   * to prove the over-limit rejection without writing 4 GB. @default the provider's limit
+   */
+  readonly maxFileSize?: number;
   /** Step tunables; the rest come from the synthesized functions' environment. */
   readonly settings?: Partial<RelaySettings>;
   /** Seconds every Wait state lasts locally. @default 0.2 */
@@ -103,6 +108,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     let insecureHosts: string[] = [];
     if (!api) {
       sandbox = await startTwelveLabsSandbox({
+        ...(options.maxFileSize !== undefined ? { maxTotalSize: options.maxFileSize } : {}),
         ...options.sandbox,
         s3: stack.s3.client,
         s3Endpoint: stack.s3.endpoint,
@@ -134,6 +140,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         apiKey: async () => apiKey,
         allowedUrlHosts,
         insecureHosts,
+        ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
       }),
       s3: stack.s3.client,
       events,

@@ -20,6 +20,8 @@ export interface CreateProviderOptions {
   readonly insecureHosts?: readonly string[];
   /** undici dispatcher for API calls. @default the global dispatcher */
   readonly dispatcher?: Dispatcher;
+  /** Largest file accepted, in bytes. @default the provider's documented limit */
+  readonly maxFileSize?: number;
 }
 
 /** Creates the provider named in `options`. */
@@ -33,5 +35,9 @@ export function createProvider(options: CreateProviderOptions): Provider {
     apiKey: options.apiKey,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   });
-  return new TwelveLabsProvider({ client, urlPolicy });
+  return new TwelveLabsProvider({
+    client,
+    urlPolicy,
+    ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
+  });
 }
