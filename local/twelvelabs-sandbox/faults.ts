@@ -23,10 +23,16 @@ export interface SandboxFaults {
   readonly status?: EndpointFaults;
   readonly list?: EndpointFaults;
   readonly partPut?: EndpointFaults;
+  /**
+   * Chunks whose first accepted report is followed at once by a `failed` mark (as when the
+   * provider's own verification rejects a chunk), once per session: the chunk must be sent and
+   * reported again. @default none
+   */
+  readonly failChunksOnFirstReport?: readonly number[];
 }
 
 /** Name of an endpoint that faults can be injected into. */
-export type FaultEndpoint = keyof SandboxFaults;
+export type FaultEndpoint = Exclude<keyof SandboxFaults, "failChunksOnFirstReport">;
 
 /** What an injected fault asks the endpoint to answer instead of its real answer. */
 export type InjectedFault =
@@ -39,6 +45,8 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 export class FaultInjector {
   private faults: SandboxFaults;
   private readonly pending = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
+  private readonly counts: Partial<Record<FaultEndpoint, number>> = {};
+  private readonly injectedCounts: Partial<Record<FaultEndpoint, number>> = {};
 
   constructor(
     faults: SandboxFaults = {},
@@ -54,17 +62,28 @@ export class FaultInjector {
 
   /** Waits the endpoint's delay, then returns the fault to answer with, if one is rolled. */
   async inject(endpoint: FaultEndpoint): Promise<InjectedFault | undefined> {
+    this.counts[endpoint] = (this.counts[endpoint] ?? 0) + 1;
     const faults = this.faults[endpoint];
     if (!faults) return undefined;
     if (faults.delayMs && faults.delayMs > 0) await this.delay(faults.delayMs);
-    if (this.roll(faults.error500Rate)) return { status: 500 };
-    if (this.roll(faults.error429Rate)) {
-      return {
-        status: 429,
-        retryAfterSeconds: faults.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
-      };
-    }
-    return undefined;
+    const fault = this.rollFault(faults);
+    if (fault) this.injectedCounts[endpoint] = (this.injectedCounts[endpoint] ?? 0) + 1;
+    return fault;
+  }
+
+  /** Calls per endpoint so far, faulted or not: tests read which calls a client made. */
+  calls(): Readonly<Partial<Record<FaultEndpoint, number>>> {
+    return { ...this.counts };
+  }
+
+  /** 500s and 429s answered so far, per endpoint: proof that a test's faults were hit. */
+  injected(): Readonly<Partial<Record<FaultEndpoint, number>>> {
+    return { ...this.injectedCounts };
+  }
+
+  /** Chunks to mark failed after their first accepted report. */
+  chunksToFailOnReport(): readonly number[] {
+    return this.faults.failChunksOnFirstReport ?? [];
   }
 
   /** Ends every pending delay now, so that no timer outlives the sandbox. */
@@ -74,6 +93,17 @@ export class FaultInjector {
       entry.release();
     }
     this.pending.clear();
+  }
+
+  private rollFault(faults: EndpointFaults): InjectedFault | undefined {
+    if (this.roll(faults.error500Rate)) return { status: 500 };
+    if (this.roll(faults.error429Rate)) {
+      return {
+        status: 429,
+        retryAfterSeconds: faults.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
+      };
+    }
+    return undefined;
   }
 
   private roll(rate: number | undefined): boolean {

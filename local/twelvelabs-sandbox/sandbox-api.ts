@@ -44,6 +44,8 @@ export interface SandboxApiDeps {
   readonly initialUrls: number;
   readonly sessionLifetimeSeconds: number;
   readonly now: () => number;
+  /** Chunks to fail after their first report (the `failChunksOnFirstReport` fault). */
+  readonly chunksToFailOnReport: () => readonly number[];
 }
 
 /** The endpoints' logic; routing, auth and faults are the server's. */
@@ -155,6 +157,7 @@ export class SandboxApi {
     if (session.status !== "completed") this.requireActive(session);
 
     const outcome = applyChunkReport(session, entries, this.deps.now());
+    this.forceFailures(session, entries);
     const totalCompleted = session.chunks.filter((c) => c.status === "completed").length;
     if (totalCompleted === session.totalChunks && session.status === "active") {
       session.completion ??= this.complete(session);
@@ -176,6 +179,25 @@ export class SandboxApi {
         total_completed: totalCompleted,
       },
     };
+  }
+
+  /** Applies the `failChunksOnFirstReport` fault: before completion can see the chunk. */
+  private forceFailures(
+    session: UploadSessionState,
+    entries: readonly { readonly chunk_index: number }[],
+  ): void {
+    const toFail = this.deps.chunksToFailOnReport();
+    if (toFail.length === 0 || session.status !== "active") return;
+    session.forcedFailures ??= new Set();
+    for (const { chunk_index: index } of entries) {
+      if (!toFail.includes(index) || session.forcedFailures.has(index)) continue;
+      session.forcedFailures.add(index);
+      this.deps.store.failChunk(
+        session.uploadId,
+        index,
+        "chunk failed verification: upload it again",
+      );
+    }
   }
 
   /** `GET /assets/multipart-uploads/{upload_id}?page=&page_limit=`. */

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Agent } from "undici";
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
-import { FaultInjector, type SandboxFaults } from "./faults.js";
+import { type FaultEndpoint, FaultInjector, type SandboxFaults } from "./faults.js";
 import { PartGate } from "./part-gate.js";
 import { PartUrlSigner } from "./part-url-signer.js";
 import { SandboxApi } from "./sandbox-api.js";
@@ -40,6 +40,10 @@ export interface TwelveLabsSandbox {
   failChunk(uploadId: string, index: number, error?: string): void;
   /** Bytes of a completed asset (by asset id or upload id); throws if it is not completed. */
   readAsset(assetIdOrUploadId: string): Promise<Buffer>;
+  /** API calls and part PUTs received so far, per endpoint (faulted ones included). */
+  calls(): Readonly<Partial<Record<FaultEndpoint, number>>>;
+  /** 500s and 429s injected so far, per endpoint. */
+  faultsInjected(): Readonly<Partial<Record<FaultEndpoint, number>>>;
   /** Every session so far, oldest first. */
   sessions(): readonly SandboxSessionSummary[];
   /** Closes the server and every connection; the local stack is the caller's. Safe to call twice. */
@@ -85,6 +89,7 @@ export async function startTwelveLabsSandbox(
     initialUrls: o.initialUrls,
     sessionLifetimeSeconds: o.sessionLifetimeSeconds,
     now: o.now,
+    chunksToFailOnReport: () => faults.chunksToFailOnReport(),
   });
   const gate = new PartGate({
     store,
@@ -102,6 +107,8 @@ export async function startTwelveLabsSandbox(
     apiKey: o.apiKey,
     partHost: `127.0.0.1:${port}`,
     setFaults: (next) => faults.set(next),
+    calls: () => faults.calls(),
+    faultsInjected: () => faults.injected(),
     failChunk: (uploadId, index, error = DEFAULT_CHUNK_ERROR) =>
       store.failChunk(uploadId, index, error),
     readAsset: async (id) => {
