@@ -1,0 +1,132 @@
+/**
+ * Helpers of the end-to-end tests: drop an object into the local relay's bucket, wait for the
+ * execution it starts, and collect what a secret could leak into (histories and log lines).
+ */
+
+import { createHash } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { expect, vi } from "vitest";
+import { uploadKeyOf } from "../../functions/core/upload-identity.js";
+import type { UploadRecord } from "../../functions/core/upload-store.js";
+import type { LocalRelay } from "../../local/local-relay.js";
+import type { LocalS3Event } from "../../local/local-stack.js";
+import type { LocalExecution } from "../../local/step-functions/local-state-machine.js";
+
+/** Hex MD5 of `bytes`. */
+export function md5(bytes: Uint8Array): string {
+  return createHash("md5").update(bytes).digest("hex");
+}
+
+/** What one dropped object turned into. */
+export interface Relayed {
+  readonly execution: LocalExecution;
+  readonly record: UploadRecord;
+  /** The S3 event the drop produced, to deliver again. */
+  readonly s3Event: LocalS3Event;
+}
+
+/**
+ * Puts `body` at `key` in the drop bucket and waits until the execution that the object event
+ * started has ended, with the upload record it left.
+ */
+export async function drop(relay: LocalRelay, key: string, body: Uint8Array): Promise<Relayed> {
+  const before = relay.machine.list().length;
+  const seen = new Promise<LocalS3Event>((resolve) => {
+    const listener = (event: LocalS3Event): void => {
+      if (event.key !== key || !event.eventName.startsWith("ObjectCreated:")) return;
+      relay.stack.events.off("object", listener);
+      resolve(event);
+    };
+    relay.stack.events.on("object", listener);
+  });
+  await relay.stack.s3.client.send(
+    new PutObjectCommand({ Bucket: relay.bucket, Key: key, Body: body }),
+  );
+  const s3Event = await seen;
+  const execution = await vi.waitFor(
+    () => {
+      const started = relay.machine.list().slice(before);
+      const mine = started.find((e) => (JSON.parse(e.inputJson) as { key: string }).key === key);
+      if (!mine) throw new Error(`no execution started for ${key} yet`);
+      return mine;
+    },
+    { timeout: 10_000, interval: 20 },
+  );
+  await execution.done;
+  const record = await relay.store.get(uploadKeyOf(JSON.parse(execution.inputJson)));
+  if (!record) throw new Error(`no upload record for ${key}`);
+  return { execution, record, s3Event };
+}
+
+/** Asserts the drop completed and the provider's asset holds exactly `body`. */
+export async function expectDelivered(relay: LocalRelay, relayed: Relayed, body: Uint8Array) {
+  const { execution, record } = relayed;
+  expect(execution.status, `${execution.error}: ${execution.cause}`).toBe("SUCCEEDED");
+  expect(record.status).toBe("completed");
+  expect(execution.output).toEqual({ uploadKey: record.uploadKey, assetId: record.assetId });
+  const asset = await relay.sandbox?.readAsset(record.assetId as string);
+  expect(asset?.length).toBe(body.length);
+  expect(md5(asset ?? new Uint8Array())).toBe(md5(body));
+  const completed = relay.events.list.find(
+    (e) => e.detailType === "Upload Completed" && e.detail.uploadKey === record.uploadKey,
+  );
+  expect(completed?.detail).toMatchObject({
+    bucket: relay.bucket,
+    key: record.source.key,
+    size: body.length,
+    assetId: record.assetId,
+    provider: "twelvelabs",
+  });
+}
+
+/** Collects every line written to stdout and stderr until `stop()`, still passing it on. */
+export function captureOutput(): { readonly text: () => string; stop: () => void } {
+  const chunks: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) => {
+    const original = stream.write.bind(stream);
+    return vi.spyOn(stream, "write").mockImplementation(((
+      chunk: string | Uint8Array,
+      ...rest: never[]
+    ) => {
+      chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+      return original(chunk, ...rest);
+    }) as typeof stream.write);
+  });
+  return {
+    text: () => chunks.join(""),
+    stop: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
+  };
+}
+
+/**
+ * Asserts no secret is in `haystack`: the API key, a presigned URL's signing query, or the
+ * presigned-URL host (a URL to it can only be a presigned part URL).
+ */
+export function expectNoSecrets(relay: LocalRelay, haystack: string): void {
+  const sandbox = relay.sandbox;
+  if (!sandbox) throw new Error("the secret check needs the sandbox");
+  expect(haystack).not.toContain(sandbox.apiKey);
+  expect(haystack).not.toContain(sandbox.partHost);
+  expect(haystack).not.toMatch(/X-Amz-(Signature|Credential|Security-Token)/i);
+}
+
+/** Every execution's history and outcome, as one text. */
+export function allHistories(relay: LocalRelay): string {
+  return JSON.stringify(
+    relay.machine.list().map((e) => ({ history: e.history, output: e.output, cause: e.cause })),
+  );
+}
+
+/** A deterministic PRNG in [0, 1) (mulberry32), so fault rolls repeat from run to run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
