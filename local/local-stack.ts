@@ -74,7 +74,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     port: 0,
     silent: true,
     directory,
-    resetOnClose: true,
+    // stop() removes the whole directory; s3rver's own reset would only throw if it were gone.
+    resetOnClose: false,
     // Path-style only: virtual-host buckets would need DNS for *.localhost.
     vhostBuckets: false,
   });
