@@ -32,7 +32,8 @@ export function lambdaHandler<Deps, Out>(
         step: name,
         errorName: e.name,
         code: e.code,
-        message: e.message,
+        // Powertools reserves `message` (the log line's own) and would drop it.
+        errorMessage: e.message,
       });
       throw error;
     }
