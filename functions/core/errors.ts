@@ -3,6 +3,29 @@
  * `Retry`/`Catch` `ErrorEquals`), a stable `code`, and whether retrying can help.
  */
 
+/**
+ * Stable code of each relay error class, by class name. Step Functions reports a failure by the
+ * error's `name` only, so the fail step maps it back to its code through this table.
+ */
+export const ERROR_CODES = {
+  ProviderHttpError: "RELAY_PROVIDER_HTTP",
+  ProviderUnavailableError: "RELAY_PROVIDER_UNAVAILABLE",
+  ProviderResponseError: "RELAY_PROVIDER_RESPONSE",
+  UntrustedUrlError: "RELAY_UNTRUSTED_URL",
+  ObjectRejectedError: "RELAY_OBJECT_REJECTED",
+  ChunkTransferError: "RELAY_CHUNK_TRANSFER",
+  ChecksumMismatchError: "RELAY_CHECKSUM_MISMATCH",
+  SourceChangedError: "RELAY_SOURCE_CHANGED",
+  SessionFailedError: "RELAY_SESSION_FAILED",
+  UploadStateError: "RELAY_UPLOAD_STATE",
+  InvalidInputError: "RELAY_INVALID_INPUT",
+} as const;
+
+/** The stable code of an error reported by name: a relay code, else the name itself. */
+export function codeOfErrorName(name: string): string {
+  return Object.hasOwn(ERROR_CODES, name) ? ERROR_CODES[name as keyof typeof ERROR_CODES] : name;
+}
+
 /** Options shared by every relay error. */
 export interface RelayErrorOptions extends ErrorOptions {
   /** Whether the same call, repeated later, may succeed. */
@@ -37,7 +60,7 @@ export class ProviderHttpError extends RelayError {
   ) {
     super(
       `${operation} failed with HTTP ${status}${detail ? `: ${detail}` : ""}`,
-      "RELAY_PROVIDER_HTTP",
+      ERROR_CODES.ProviderHttpError,
       { retryable: options.retryable ?? (status === 429 || status >= 500), cause: options.cause },
     );
     this.name = "ProviderHttpError";
@@ -51,10 +74,14 @@ export class ProviderUnavailableError extends RelayError {
     message: string,
     options: RelayErrorOptions = {},
   ) {
-    super(`${operation} could not reach the provider: ${message}`, "RELAY_PROVIDER_UNAVAILABLE", {
-      retryable: true,
-      ...options,
-    });
+    super(
+      `${operation} could not reach the provider: ${message}`,
+      ERROR_CODES.ProviderUnavailableError,
+      {
+        retryable: true,
+        ...options,
+      },
+    );
     this.name = "ProviderUnavailableError";
   }
 }
@@ -66,10 +93,14 @@ export class ProviderResponseError extends RelayError {
     readonly issues: string,
     options: RelayErrorOptions = {},
   ) {
-    super(`${operation} returned an unexpected answer: ${issues}`, "RELAY_PROVIDER_RESPONSE", {
-      retryable: false,
-      ...options,
-    });
+    super(
+      `${operation} returned an unexpected answer: ${issues}`,
+      ERROR_CODES.ProviderResponseError,
+      {
+        retryable: false,
+        ...options,
+      },
+    );
     this.name = "ProviderResponseError";
   }
 }
@@ -80,7 +111,7 @@ export class UntrustedUrlError extends RelayError {
     /** Host of the refused URL (the URL itself is a secret and is never carried). */
     readonly host: string,
   ) {
-    super(`presigned URL host ${host} is not allowed`, "RELAY_UNTRUSTED_URL");
+    super(`presigned URL host ${host} is not allowed`, ERROR_CODES.UntrustedUrlError);
     this.name = "UntrustedUrlError";
   }
 }
@@ -91,7 +122,7 @@ export class ObjectRejectedError extends RelayError {
     /** Human-readable reason, recorded on the upload. */
     readonly reason: string,
   ) {
-    super(reason, "RELAY_OBJECT_REJECTED");
+    super(reason, ERROR_CODES.ObjectRejectedError);
     this.name = "ObjectRejectedError";
   }
 }
@@ -103,7 +134,7 @@ export class ChunkTransferError extends RelayError {
     message: string,
     options: RelayErrorOptions = {},
   ) {
-    super(`chunk ${chunkIndex}: ${message}`, "RELAY_CHUNK_TRANSFER", {
+    super(`chunk ${chunkIndex}: ${message}`, ERROR_CODES.ChunkTransferError, {
       retryable: options.retryable ?? true,
       cause: options.cause,
     });
@@ -120,7 +151,7 @@ export class ChecksumMismatchError extends RelayError {
   ) {
     super(
       `chunk ${chunkIndex}: ETag ${receivedEtag} does not match streamed MD5 ${expectedMd5}`,
-      "RELAY_CHECKSUM_MISMATCH",
+      ERROR_CODES.ChecksumMismatchError,
       { retryable: true },
     );
     this.name = "ChecksumMismatchError";
@@ -130,7 +161,7 @@ export class ChecksumMismatchError extends RelayError {
 /** The source object changed or vanished while it was being relayed. */
 export class SourceChangedError extends RelayError {
   constructor(message: string, options: RelayErrorOptions = {}) {
-    super(message, "RELAY_SOURCE_CHANGED", { retryable: false, ...options });
+    super(message, ERROR_CODES.SourceChangedError, { retryable: false, ...options });
     this.name = "SourceChangedError";
   }
 }
@@ -142,7 +173,7 @@ export class SessionFailedError extends RelayError {
     readonly state: string,
     message?: string,
   ) {
-    super(message ?? `upload session ${uploadId} ended ${state}`, "RELAY_SESSION_FAILED");
+    super(message ?? `upload session ${uploadId} ended ${state}`, ERROR_CODES.SessionFailedError);
     this.name = "SessionFailedError";
   }
 }
@@ -150,7 +181,7 @@ export class SessionFailedError extends RelayError {
 /** The upload record in the store is missing or not in the state this step needs. */
 export class UploadStateError extends RelayError {
   constructor(message: string) {
-    super(message, "RELAY_UPLOAD_STATE");
+    super(message, ERROR_CODES.UploadStateError);
     this.name = "UploadStateError";
   }
 }
@@ -158,7 +189,7 @@ export class UploadStateError extends RelayError {
 /** Configuration or input that the relay cannot work with (bad env, bad props, bad event). */
 export class InvalidInputError extends RelayError {
   constructor(message: string, options: RelayErrorOptions = {}) {
-    super(message, "RELAY_INVALID_INPUT", options);
+    super(message, ERROR_CODES.InvalidInputError, options);
     this.name = "InvalidInputError";
   }
 }

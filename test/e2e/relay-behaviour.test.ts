@@ -64,7 +64,13 @@ describe("the relay, end to end: what is refused", () => {
     const failed = relay.events.list.find(
       (e) => e.detailType === "Upload Failed" && e.detail.uploadKey === relayed.record.uploadKey,
     );
-    expect(failed?.detail).toMatchObject({ key, status: "rejected", size, reason });
+    expect(failed?.detail).toMatchObject({
+      key,
+      status: "rejected",
+      code: "RELAY_OBJECT_REJECTED",
+      size,
+      reason,
+    });
   });
 });
 

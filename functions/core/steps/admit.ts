@@ -5,7 +5,7 @@
  */
 
 import { HeadObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
-import { ObjectRejectedError } from "../errors.js";
+import { ERROR_CODES, ObjectRejectedError } from "../errors.js";
 import { type ObjectVersion, uploadKeyOf } from "../upload-identity.js";
 import type { SourceObject } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
@@ -32,7 +32,7 @@ export async function admit(
   }
 
   const { source, reason } = await inspect(event, deps);
-  const rejection = reason ? { code: "RELAY_OBJECT_REJECTED", message: reason } : undefined;
+  const rejection = reason ? { code: ERROR_CODES.ObjectRejectedError, message: reason } : undefined;
   const { record } = await deps.store.claim(uploadKey, source, deps.provider.name, rejection);
   if (record.status === "rejected") {
     throw new ObjectRejectedError(record.error?.message ?? "rejected");

@@ -3,6 +3,7 @@
  * from any state's Catch, so it accepts whatever that state held.
  */
 
+import { codeOfErrorName, ERROR_CODES } from "../errors.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { StepDeps } from "./step-deps.js";
 import { FailureInput, parseInput } from "./step-inputs.js";
@@ -48,7 +49,7 @@ export async function fail(
     size: record?.source.size ?? failure.size ?? null,
     provider: record?.provider ?? deps.provider.name,
     status,
-    code: status === "rejected" ? "RELAY_OBJECT_REJECTED" : code,
+    code: status === "rejected" ? ERROR_CODES.ObjectRejectedError : code,
     reason: finalReason,
   });
   return { uploadKey, status, reason: finalReason };
@@ -72,7 +73,7 @@ function describe(error: { Error: string; Cause?: string } | undefined): {
     // Plain-text cause: keep it as it is.
   }
   return {
-    code: error.Error,
+    code: codeOfErrorName(error.Error),
     reason: `${error.Error}: ${message}`.slice(0, 1000),
   };
 }
