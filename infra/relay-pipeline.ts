@@ -20,7 +20,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { RELAY_DEFAULTS, TWELVELABS_LIMITS } from "../functions/core/config.js";
+import { RELAY_DEFAULTS, RELAY_LIMITS, TWELVELABS_LIMITS } from "../functions/core/config.js";
 import {
   buildRelayDefinition,
   type RelayTaskFunctionName,
@@ -60,15 +60,8 @@ export const RELAY_FUNCTION_NAMES = [
 /** Name of one relay function (`start` or a Task's function). */
 export type RelayFunctionName = "start" | RelayTaskFunctionName;
 
-/** Validated limits of the numeric props: `[min, max]`, inclusive. */
-export const RELAY_PROP_LIMITS = {
-  chunksPerBatch: [1, 50],
-  transferConcurrency: [1, 32],
-  mapConcurrency: [1, 40],
-  maxPolls: [1, 100_000],
-  pollIntervalSeconds: [1, 3600],
-  transferMemorySize: [128, 10_240],
-} as const;
+/** Validated limits of the numeric props (shared with the handlers' env checks). */
+export const RELAY_PROP_LIMITS = RELAY_LIMITS;
 
 /** Overrides of the store table; everything else is fixed by the contract's store layout. */
 export interface RelayTableProps {

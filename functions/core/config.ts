@@ -50,3 +50,16 @@ export const RELAY_DEFAULTS = {
   /** Attempts of one provider API call (first try included). */
   apiMaxAttempts: 5,
 } as const;
+
+/**
+ * Bounds of the tunables, `[min, max]` inclusive: the construct refuses props outside them and
+ * the handlers refuse such env values, so a deployment and its functions agree.
+ */
+export const RELAY_LIMITS = {
+  chunksPerBatch: [1, 50],
+  transferConcurrency: [1, 32],
+  mapConcurrency: [1, 40],
+  maxPolls: [1, 100_000],
+  pollIntervalSeconds: [1, 3600],
+  transferMemorySize: [128, 10_240],
+} as const;

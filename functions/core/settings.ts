@@ -4,12 +4,12 @@
  */
 
 import { z } from "zod";
-import { RELAY_DEFAULTS } from "./config.js";
+import { RELAY_DEFAULTS, RELAY_LIMITS } from "./config.js";
 import { InvalidInputError } from "./errors.js";
 import type { RelaySettings } from "./steps/step-deps.js";
 
-const count = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
+const count = (fallback: number, [min, max]: readonly [number, number]) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
 
 const Environment = z.object({
   TABLE_NAME: z.string().min(1),
@@ -17,9 +17,9 @@ const Environment = z.object({
   PROVIDER_BASE_URL: z.url().default("https://api.twelvelabs.io/v1.3"),
   API_KEY_SECRET_ID: z.string().min(1),
   ALLOWED_URL_HOSTS: z.string().default("*.amazonaws.com"),
-  CHUNKS_PER_BATCH: count(RELAY_DEFAULTS.chunksPerBatch, 50),
-  TRANSFER_CONCURRENCY: count(RELAY_DEFAULTS.transferConcurrency, 64),
-  MAX_POLLS: count(RELAY_DEFAULTS.maxPolls, 100_000),
+  CHUNKS_PER_BATCH: count(RELAY_DEFAULTS.chunksPerBatch, RELAY_LIMITS.chunksPerBatch),
+  TRANSFER_CONCURRENCY: count(RELAY_DEFAULTS.transferConcurrency, RELAY_LIMITS.transferConcurrency),
+  MAX_POLLS: count(RELAY_DEFAULTS.maxPolls, RELAY_LIMITS.maxPolls),
   EVENT_BUS_NAME: z.string().min(1).default("default"),
 });
 
