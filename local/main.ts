@@ -1,0 +1,181 @@
+/**
+ * `npm start [-- FILE] [--bucket NAME] [--chunk-size SIZE] [--no-watch]`: runs the whole relay on
+ * the embedded local stack (local S3 and DynamoDB, the TwelveLabs sandbox or the real API, the
+ * CDK-synthesized state machine) and shows every upload as it moves.
+ *
+ * With FILE: drops it into the bucket, shows its progress, prints its asset id and exits.
+ * Without: relays a generated sample, then watches the bucket for whatever else is dropped into
+ * it, until Ctrl-C. Exit codes: 0 done, 1 an upload failed, 2 bad usage.
+ *
+ * The modules under `cli/` must not load the relay's Lambda code, even indirectly (type imports
+ * aside): `startSession` sets the Powertools log level before importing it, and a static import
+ * would run first.
+ */
+
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { basename } from "node:path";
+import type { Readable } from "node:stream";
+import { type Dropped, dropObject, randomBytesSource } from "./cli/drop-object.js";
+import { ProgressBoard } from "./cli/progress-board.js";
+import { type Request, readRequest } from "./cli/start-request.js";
+import { MiB, messageOf, mib, scrubberOf } from "./cli/text.js";
+import { UploadMonitor } from "./cli/upload-monitor.js";
+import type { LocalRelay } from "./local-relay.js";
+
+const SAMPLE_KEY = "sample/sample-video.mp4";
+const SAMPLE_SIZE = 64 * MiB;
+/** Largest asset read back into memory to check its MD5 (`readAsset` returns one Buffer). */
+const MAX_VERIFY_SIZE = 1024 * MiB;
+
+/** What one run holds, for the steps and for shutdown. */
+interface Session {
+  readonly relay: LocalRelay;
+  readonly board: ProgressBoard;
+  readonly monitor: UploadMonitor;
+  /** Cleans secrets and presigned URLs out of text about to be shown. */
+  readonly scrub: (text: string) => string;
+}
+
+/** Drops one object, waits for its upload and checks the asset; returns the exit code. */
+async function relayObject(
+  session: Session,
+  key: string,
+  source: Readable,
+  size: number,
+): Promise<number> {
+  const { relay, board, monitor } = session;
+  board.print(`dropping ${key} (${mib(size)}) into s3://${relay.bucket}`);
+  const dropped = await dropObject(relay, key, source, size);
+  const { outcome, execution } = await monitor.outcomeOf(dropped.key, dropped.etag);
+  await execution.done;
+  if (!outcome.ok) return 1; // the monitor printed the reason
+  return verifyAsset(session, outcome.assetId, dropped);
+}
+
+/** In the sandbox, reads the asset back and compares its MD5 with the source's. */
+async function verifyAsset(session: Session, assetId: string, dropped: Dropped): Promise<number> {
+  const { sandbox } = session.relay;
+  if (!sandbox) return 0; // the real API's assets cannot be read back
+  if (dropped.size > MAX_VERIFY_SIZE) {
+    session.board.print(`not verified: assets over ${mib(MAX_VERIFY_SIZE)} are not read back`);
+    return 0;
+  }
+  const md5 = createHash("md5")
+    .update(await sandbox.readAsset(assetId))
+    .digest("hex");
+  if (md5 !== dropped.md5) {
+    process.stderr.write(`verification failed: asset MD5 ${md5}, source MD5 ${dropped.md5}\n`);
+    return 1;
+  }
+  session.board.print(`verified: asset MD5 ${md5} equals the source's`);
+  return 0;
+}
+
+/** How to drop more files into the running relay. */
+function printWatchHelp(
+  relay: LocalRelay,
+  credentials: { readonly accessKeyId: string; readonly secretAccessKey: string },
+): void {
+  const endpoint = relay.stack.s3.endpoint;
+  const env =
+    `AWS_ACCESS_KEY_ID=${credentials.accessKeyId} ` +
+    `AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_REGION=${relay.stack.region}`;
+  process.stdout.write(
+    [
+      "",
+      `watching s3://${relay.bucket}: every object dropped into it is relayed.`,
+      `  S3 endpoint:  ${endpoint}`,
+      `  bucket:       ${relay.bucket}`,
+      `  credentials:  ${env} (local dummies)`,
+      "  try:",
+      // Newer AWS CLIs add checksum headers by default, which the local S3 server does not know.
+      `    ${env} AWS_REQUEST_CHECKSUM_CALCULATION=when_required \\`,
+      `      aws --endpoint-url ${endpoint} s3 cp ./video.mp4 s3://${relay.bucket}/`,
+      "press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+}
+
+let stopping: Promise<void> | undefined;
+
+/** Stops everything once, then exits with `code` (the first caller's). */
+function shutdown(session: Session, code: number): Promise<void> {
+  stopping ??= (async () => {
+    session.monitor.stop();
+    session.board.stop();
+    await session.relay.stop().catch((error: unknown) => {
+      process.stderr.write(`npm start: stopping failed: ${messageOf(error)}\n`);
+    });
+    // Let stdout drain before exiting, where it is asynchronous (pipes on some systems).
+    await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+/** Starts the relay, its progress display and the monitor of its executions. */
+async function startSession(request: Request): Promise<Session> {
+  // Before the relay's modules load: their Powertools logger reads its level once, when
+  // created, and its INFO lines would tear the bars. Errors still come through (on stderr).
+  process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
+  process.stdout.write("starting the local relay (synthesizing the CDK app takes a few seconds)\n");
+  const { startLocalRelay } = await import("./local-relay.js");
+  const relay = await startLocalRelay({
+    ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
+    ...(request.remote ? { remote: request.remote } : {}),
+    ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),
+  });
+  const secrets = [request.remote?.apiKey, relay.sandbox?.apiKey].filter((s) => s !== undefined);
+  const scrub = scrubberOf(secrets);
+  const board = new ProgressBoard();
+  const monitor = new UploadMonitor(relay, board, scrub);
+  monitor.start();
+  const provider = request.remote
+    ? `the TwelveLabs API at ${scrub(request.remote.baseUrl)}`
+    : "the local TwelveLabs sandbox";
+  board.print(`local relay up: s3://${relay.bucket} at ${relay.stack.s3.endpoint} → ${provider}`);
+  return { relay, board, monitor, scrub };
+}
+
+async function main(): Promise<void> {
+  const request = await readRequest(process.argv.slice(2), process.env);
+  const session = await startSession(request);
+  let watching = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // Idle watching ends normally; an interrupted upload does not.
+    void shutdown(session, watching ? 0 : signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  let code: number;
+  try {
+    code =
+      request.file !== undefined
+        ? await relayObject(
+            session,
+            basename(request.file),
+            createReadStream(request.file),
+            request.fileSize ?? 0,
+          )
+        : await relayObject(session, SAMPLE_KEY, randomBytesSource(SAMPLE_SIZE), SAMPLE_SIZE);
+  } catch (error) {
+    process.stderr.write(`npm start: ${session.scrub(messageOf(error))}\n`);
+    code = 1;
+  }
+  if (request.file !== undefined || !request.watch || code !== 0) {
+    await shutdown(session, code);
+    return;
+  }
+  const { LOCAL_CREDENTIALS } = await import("./local-stack.js");
+  printWatchHelp(session.relay, LOCAL_CREDENTIALS);
+  watching = true;
+  // From here the servers keep the process alive; a signal ends it through shutdown.
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start: ${messageOf(error)}\n`);
+  process.exit(1);
+});
