@@ -1,16 +1,19 @@
 /**
- * `npm run sandbox -- [--port N] [--chunk-size BYTES] [--initial-urls N]`: starts the local
+ * `npm run sandbox -- [--port N] [--chunk-size SIZE] [--initial-urls N]`: starts the local
  * stack and the TwelveLabs sandbox, prints the base URL and API key as env lines, and serves
  * until SIGINT or SIGTERM.
  */
 
 import { parseArgs } from "node:util";
 import { S3_LIMITS } from "../functions/core/config.js";
+import { formatSize, parseSizeInRange } from "./cli/parse-size.js";
+import { messageOf } from "./cli/text.js";
 
 const USAGE =
-  "usage: npm run sandbox -- [--port N] [--chunk-size BYTES] [--initial-urls N]\n" +
+  "usage: npm run sandbox -- [--port N] [--chunk-size SIZE] [--initial-urls N]\n" +
   `  --port          port on 127.0.0.1, 0..65535 (default: a free port)\n` +
-  `  --chunk-size    bytes per chunk, at least ${S3_LIMITS.minPartSize} (default: 8 MiB)\n` +
+  "  --chunk-size    bytes per chunk, or with a unit (KiB, MiB, GiB): 8MiB;\n" +
+  `                  at least ${formatSize(S3_LIMITS.minPartSize)} (default: 8MiB)\n` +
   "  --initial-urls  presigned URLs in the create answer, 0 or more (default: 5)";
 
 /** Options of the CLI, as numbers. */
@@ -34,6 +37,16 @@ function parseInteger(name: string, text: string | undefined, min: number, max: 
   return value;
 }
 
+/** `--chunk-size` (bytes, or with a unit), as bytes; the same reading as `npm start`'s. */
+function parseChunkSize(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSizeInRange(text, S3_LIMITS.minPartSize);
+  } catch (error) {
+    throw new UsageError(`--chunk-size: ${messageOf(error)}`);
+  }
+}
+
 function parseCli(argv: string[]): CliOptions {
   let values: { port?: string; "chunk-size"?: string; "initial-urls"?: string };
   try {
@@ -52,12 +65,7 @@ function parseCli(argv: string[]): CliOptions {
   }
   return {
     port: parseInteger("port", values.port, 0, 65_535),
-    chunkSize: parseInteger(
-      "chunk-size",
-      values["chunk-size"],
-      S3_LIMITS.minPartSize,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    chunkSize: parseChunkSize(values["chunk-size"]),
     initialUrls: parseInteger("initial-urls", values["initial-urls"], 0, Number.MAX_SAFE_INTEGER),
   };
 }

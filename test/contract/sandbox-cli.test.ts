@@ -6,6 +6,7 @@ import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+const MiB = 1024 * 1024;
 const children = new Set<ChildProcess>();
 
 /** Runs the CLI as `npm run sandbox` does (tsx), without npm in between. */
@@ -29,30 +30,43 @@ afterAll(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
+/** The base URL and key a started CLI printed, read from its first two stdout lines. */
+async function readEnvLines(child: ChildProcess): Promise<{ baseUrl: string; apiKey: string }> {
+  if (!child.stdout) throw new Error("no stdout");
+  const lines: string[] = [];
+  const reader = createInterface({ input: child.stdout });
+  for await (const line of reader) {
+    lines.push(line);
+    if (lines.length === 2) break;
+  }
+  expect(lines[0]).toMatch(/^TWELVELABS_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/v1\.3$/);
+  expect(lines[1]).toMatch(/^TWELVELABS_API_KEY=\S+$/);
+  return {
+    baseUrl: lines[0]?.split("=")[1] ?? "",
+    apiKey: lines[1]?.slice("TWELVELABS_API_KEY=".length) ?? "",
+  };
+}
+
+/** Creates a 20 MiB upload on the sandbox; returns its status code and answer. */
+async function createUpload(baseUrl: string, apiKey: string) {
+  const created = await request(`${baseUrl}/assets/multipart-uploads`, {
+    method: "POST",
+    headers: { "x-api-key": apiKey, "content-type": "application/json" },
+    body: JSON.stringify({ filename: "a.mp4", type: "video", total_size: 20 * MiB }),
+  });
+  const body = (await created.body.json()) as { upload_urls: unknown[]; chunk_size: number };
+  return { statusCode: created.statusCode, body };
+}
+
 describe("npm run sandbox", () => {
   it("prints the base URL and key, serves the API, and exits 0 on SIGTERM", async () => {
     const child = runCli(["--port", "0", "--initial-urls", "1"]);
-    if (!child.stdout) throw new Error("no stdout");
-    const lines: string[] = [];
-    const reader = createInterface({ input: child.stdout });
-    for await (const line of reader) {
-      lines.push(line);
-      if (lines.length === 2) break;
-    }
-    expect(lines[0]).toMatch(/^TWELVELABS_BASE_URL=http:\/\/127\.0\.0\.1:\d+\/v1\.3$/);
-    expect(lines[1]).toMatch(/^TWELVELABS_API_KEY=\S+$/);
-    const baseUrl = lines[0]?.split("=")[1] ?? "";
-    const apiKey = lines[1]?.slice("TWELVELABS_API_KEY=".length) ?? "";
+    const { baseUrl, apiKey } = await readEnvLines(child);
 
-    const created = await request(`${baseUrl}/assets/multipart-uploads`, {
-      method: "POST",
-      headers: { "x-api-key": apiKey, "content-type": "application/json" },
-      body: JSON.stringify({ filename: "a.mp4", type: "video", total_size: 20 * 1024 * 1024 }),
-    });
-    const body = (await created.body.json()) as { upload_urls: unknown[]; chunk_size: number };
-    expect(created.statusCode).toBe(201);
+    const { statusCode, body } = await createUpload(baseUrl, apiKey);
+    expect(statusCode).toBe(201);
     expect(body.upload_urls).toHaveLength(1);
-    expect(body.chunk_size).toBe(8 * 1024 * 1024);
+    expect(body.chunk_size).toBe(8 * MiB);
     const refused = await request(`${baseUrl}/assets/multipart-uploads`);
     await refused.body.text();
     expect(refused.statusCode).toBe(403);
@@ -61,10 +75,28 @@ describe("npm run sandbox", () => {
     expect(await exitCode(child)).toBe(0);
   });
 
+  it("takes --chunk-size in bytes or with a binary unit", async () => {
+    const cases = [
+      { text: String(5 * MiB), bytes: 5 * MiB },
+      { text: "6MiB", bytes: 6 * MiB },
+    ];
+    await Promise.all(
+      cases.map(async ({ text, bytes }) => {
+        const child = runCli(["--chunk-size", text]);
+        const { baseUrl, apiKey } = await readEnvLines(child);
+        const { body } = await createUpload(baseUrl, apiKey);
+        expect(body.chunk_size, text).toBe(bytes);
+        child.kill("SIGTERM");
+        expect(await exitCode(child)).toBe(0);
+      }),
+    );
+  });
+
   it("refuses bad values with a message and exit code 2", async () => {
     const cases = [
       ["--port", "70000"],
       ["--chunk-size", "1024"],
+      ["--chunk-size", "8MB"],
       ["--initial-urls", "1.5"],
       ["--unknown"],
     ];
