@@ -194,6 +194,13 @@ export interface RelayPipelineProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Check each chunk's ETag against the MD5 of the bytes sent, where the ETag looks like an
+   * MD5. Turn off only if the provider's storage answers ETags that look like MD5s but are not
+   * (S3 buckets encrypted with SSE-KMS or SSE-C); the provider still verifies every proof.
+   * @default true
+   */
+  readonly verifyEtag?: boolean;
 }
 
 /** Env vars of the contract that a function may get (besides `RELAY_FUNCTION` and Powertools). */
@@ -206,6 +213,7 @@ type RelayEnvVar =
   | "CHUNKS_PER_BATCH"
   | "TRANSFER_CONCURRENCY"
   | "MAX_POLLS"
+  | "VERIFY_ETAG"
   | "EVENT_BUS_NAME"
   | "STATE_MACHINE_ARN";
 
@@ -244,7 +252,7 @@ function functionSpecs(transferMemorySize: number): Record<RelayFunctionName, Fu
     transfer: {
       memorySize: transferMemorySize,
       timeout: Duration.minutes(15),
-      env: [...PROVIDER_API, "ALLOWED_URL_HOSTS", "TRANSFER_CONCURRENCY"],
+      env: [...PROVIDER_API, "ALLOWED_URL_HOSTS", "TRANSFER_CONCURRENCY", "VERIFY_ETAG"],
       table: true,
       readSource: true,
     },
@@ -458,6 +466,7 @@ export class RelayPipeline extends Construct {
       CHUNKS_PER_BATCH: String(props.chunksPerBatch ?? RELAY_DEFAULTS.chunksPerBatch),
       TRANSFER_CONCURRENCY: String(props.transferConcurrency ?? RELAY_DEFAULTS.transferConcurrency),
       MAX_POLLS: String(props.maxPolls ?? RELAY_DEFAULTS.maxPolls),
+      VERIFY_ETAG: String(props.verifyEtag ?? RELAY_DEFAULTS.verifyEtag),
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
     };

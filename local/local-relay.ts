@@ -129,6 +129,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       chunksPerBatch: Number(fnEnv.CHUNKS_PER_BATCH ?? RELAY_DEFAULTS.chunksPerBatch),
       transferConcurrency: Number(fnEnv.TRANSFER_CONCURRENCY ?? RELAY_DEFAULTS.transferConcurrency),
       maxPolls: Number(fnEnv.MAX_POLLS ?? RELAY_DEFAULTS.maxPolls),
+      verifyEtag: (fnEnv.VERIFY_ETAG ?? String(RELAY_DEFAULTS.verifyEtag)) === "true",
       urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
       ...options.settings,
     };

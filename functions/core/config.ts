@@ -49,6 +49,8 @@ export const RELAY_DEFAULTS = {
   apiTimeoutMs: 30_000,
   /** Attempts of one provider API call (first try included). */
   apiMaxAttempts: 5,
+  /** Compare a chunk's MD5-looking ETag with the MD5 of the bytes sent. */
+  verifyEtag: true,
 } as const;
 
 /**

@@ -20,6 +20,10 @@ const Environment = z.object({
   CHUNKS_PER_BATCH: count(RELAY_DEFAULTS.chunksPerBatch, RELAY_LIMITS.chunksPerBatch),
   TRANSFER_CONCURRENCY: count(RELAY_DEFAULTS.transferConcurrency, RELAY_LIMITS.transferConcurrency),
   MAX_POLLS: count(RELAY_DEFAULTS.maxPolls, RELAY_LIMITS.maxPolls),
+  VERIFY_ETAG: z
+    .enum(["true", "false"])
+    .default(RELAY_DEFAULTS.verifyEtag ? "true" : "false")
+    .transform((v) => v === "true"),
   EVENT_BUS_NAME: z.string().min(1).default("default"),
 });
 
@@ -54,6 +58,7 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): Handler
       chunksPerBatch: e.CHUNKS_PER_BATCH,
       transferConcurrency: e.TRANSFER_CONCURRENCY,
       maxPolls: e.MAX_POLLS,
+      verifyEtag: e.VERIFY_ETAG,
       urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
     },
   };

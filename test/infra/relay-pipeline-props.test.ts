@@ -238,12 +238,14 @@ describe("Construct: RelayPipeline, props", () => {
       transferMemorySize: 2048,
       providerBaseUrl: "https://api.example.com/v9",
       allowedUrlHosts: ["*.amazonaws.com", "cdn.example.com"],
+      verifyEtag: false,
     });
     const functions = relayFunctions(template);
     expect(functions["create-session"]?.env.CHUNKS_PER_BATCH).toBe("16");
     expect(functions.poll?.env.CHUNKS_PER_BATCH).toBe("16");
     expect(functions.poll?.env.MAX_POLLS).toBe("100");
     expect(functions.transfer?.env.TRANSFER_CONCURRENCY).toBe("6");
+    expect(functions.transfer?.env.VERIFY_ETAG).toBe("false");
     expect(functions.transfer?.env.PROVIDER_BASE_URL).toBe("https://api.example.com/v9");
     expect(functions.transfer?.env.ALLOWED_URL_HOSTS).toBe("*.amazonaws.com,cdn.example.com");
     expect(functions.transfer?.properties.MemorySize).toBe(2048);

@@ -197,7 +197,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
         start: ["STATE_MACHINE_ARN"],
         admit: ["PROVIDER", "TABLE_NAME"],
         "create-session": [...providerApi, "ALLOWED_URL_HOSTS", "CHUNKS_PER_BATCH"],
-        transfer: [...providerApi, "ALLOWED_URL_HOSTS", "TRANSFER_CONCURRENCY"],
+        transfer: [...providerApi, "ALLOWED_URL_HOSTS", "TRANSFER_CONCURRENCY", "VERIFY_ETAG"],
         report: providerApi,
         poll: [...providerApi, "CHUNKS_PER_BATCH", "MAX_POLLS"],
         finish: ["EVENT_BUS_NAME", "PROVIDER", "TABLE_NAME"],
@@ -221,6 +221,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
         API_KEY_SECRET_ID: { Ref: secretId },
         ALLOWED_URL_HOSTS: "*.amazonaws.com",
         TRANSFER_CONCURRENCY: "4",
+        VERIFY_ETAG: "true",
       });
       expect(functions["create-session"]?.env.CHUNKS_PER_BATCH).toBe("8");
       expect(functions.poll?.env.MAX_POLLS).toBe("720");

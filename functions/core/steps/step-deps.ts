@@ -16,6 +16,11 @@ export interface RelaySettings {
   readonly maxPolls: number;
   /** URLs expiring sooner than this are refreshed before use, in milliseconds. */
   readonly urlRefreshMarginMs: number;
+  /**
+   * Compare a chunk's MD5-looking ETag with the MD5 of the bytes sent. Off only for a receiver
+   * whose ETags look like MD5s but are not (S3 with SSE-KMS or SSE-C). @default true
+   */
+  readonly verifyEtag?: boolean;
 }
 
 /** Every client a step may use. Each step takes the subset it needs. */

@@ -51,6 +51,7 @@ export async function transfer(
   const result = await transferChunks(inputs, {
     s3: deps.s3,
     concurrency: deps.settings.transferConcurrency,
+    verifyEtag: deps.settings.verifyEtag ?? true,
     ...(deps.dispatcher ? { dispatcher: deps.dispatcher } : {}),
     onChunkDone: (done) => deps.store.recordTransferred(uploadKey, done.index, done.etag),
   });
