@@ -57,6 +57,7 @@ export const RELAY_CONTEXT_KEYS = {
   mapConcurrency: "relay:mapConcurrency",
   pollIntervalSeconds: "relay:pollIntervalSeconds",
   alarms: "relay:alarms",
+  verifyEtag: "relay:verifyEtag",
 } as const;
 
 /**
@@ -105,6 +106,7 @@ export function pipelinePropsFromContext(scope: Construct): RelayPipelineProps {
     pollInterval:
       pollIntervalSeconds === undefined ? undefined : Duration.seconds(pollIntervalSeconds),
     alarms: bool(k.alarms),
+    verifyEtag: bool(k.verifyEtag),
   };
   // Drop unset keys so that the props read as what was chosen.
   return Object.fromEntries(

@@ -290,6 +290,7 @@ describe("Function: pipelinePropsFromContext", () => {
         "relay:mapConcurrency": 4,
         "relay:pollIntervalSeconds": "7",
         "relay:alarms": "false",
+        "relay:verifyEtag": false,
       },
     });
     const props = pipelinePropsFromContext(app);
@@ -300,6 +301,7 @@ describe("Function: pipelinePropsFromContext", () => {
       mapConcurrency: 4,
       pollInterval: 7,
       alarms: false,
+      verifyEtag: false,
     });
   });
 
