@@ -7,7 +7,6 @@
 
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
-  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -94,7 +93,6 @@ export interface UploadStoreOptions {
 }
 
 const UPLOAD_SK = "upload";
-const BATCH_WRITE_MAX = 25;
 const PARALLEL_UPDATES = 16;
 
 const pkOf = (uploadKey: string): string => `upload#${uploadKey}`;
@@ -186,32 +184,11 @@ export class UploadStore {
   }
 
   /**
-   * Saves the provider session and the chunk plan (with the URLs handed out at creation).
-   * Fails with {@link UploadStateError} if a session was saved already.
+   * Claims the upload for a provider session: saves the session if the upload is admitted and
+   * has none yet. Returns false when another session was claimed first (an overlapping run of
+   * the step); that session stands, and the caller's own is abandoned.
    */
-  async saveSession(
-    uploadKey: string,
-    session: SessionFields,
-    chunks: readonly ChunkRecord[],
-  ): Promise<void> {
-    // Chunks first: if this step dies in between, the retry overwrites them with its own plan,
-    // and the upload only points at a session once its chunks exist.
-    const ttl = this.#ttl();
-    for (let i = 0; i < chunks.length; i += BATCH_WRITE_MAX) {
-      let requests = chunks.slice(i, i + BATCH_WRITE_MAX).map((chunk) => ({
-        PutRequest: { Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk } },
-      }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-        const out = await this.#doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }),
-        );
-        requests = (out.UnprocessedItems?.[this.#table] ?? []) as typeof requests;
-        if (attempt > 8 && requests.length > 0) {
-          throw new UploadStateError(`could not store the chunk plan of upload ${uploadKey}`);
-        }
-      }
-    }
+  async claimSession(uploadKey: string, session: SessionFields): Promise<boolean> {
     try {
       await this.#doc.send(
         new UpdateCommand({
@@ -220,7 +197,7 @@ export class UploadStore {
           UpdateExpression:
             "SET uploadId = :uploadId, assetId = :assetId, chunkSize = :chunkSize, " +
             "totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
-            "sessionExpiresAt = :sessionExpiresAt, #status = :transferring, updatedAt = :now",
+            "sessionExpiresAt = :sessionExpiresAt, updatedAt = :now",
           ConditionExpression: "#status = :admitted AND attribute_not_exists(uploadId)",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -230,6 +207,53 @@ export class UploadStore {
             ":totalChunks": session.totalChunks,
             ":uploadHeaders": session.uploadHeaders,
             ":sessionExpiresAt": session.sessionExpiresAt,
+            ":admitted": "admitted",
+            ":now": this.#now(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the chunk plan of the claimed session `uploadId` and opens the upload for transfer.
+   * Only missing chunk records are written (a conditional put each), so a repeated or
+   * overlapping run never overwrites a chunk another step has moved on; then the upload turns
+   * `transferring`, which no step before this one sees.
+   */
+  async savePlan(
+    uploadKey: string,
+    uploadId: string,
+    chunks: readonly ChunkRecord[],
+  ): Promise<void> {
+    const ttl = this.#ttl();
+    await runBounded(chunks, PARALLEL_UPDATES, async (chunk) => {
+      try {
+        await this.#doc.send(
+          new PutCommand({
+            TableName: this.#table,
+            Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    });
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: pkOf(uploadKey), sk: UPLOAD_SK },
+          UpdateExpression: "SET #status = :transferring, updatedAt = :now",
+          ConditionExpression: "uploadId = :uploadId AND #status = :admitted",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":uploadId": uploadId,
             ":transferring": "transferring",
             ":admitted": "admitted",
             ":now": this.#now(),
@@ -238,7 +262,7 @@ export class UploadStore {
       );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      throw new UploadStateError(`upload ${uploadKey} already has a session or is not admitted`);
+      // Already opened by an overlapping run, or ended meanwhile: the caller re-reads it.
     }
   }
 
@@ -394,10 +418,6 @@ export class UploadStore {
 
 function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string }).name === "ConditionalCheckFailedException";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function toUpload(item: Record<string, unknown>): UploadRecord {

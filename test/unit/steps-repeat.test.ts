@@ -356,6 +356,56 @@ describe("Steps: safe to repeat", () => {
     expect(md5(await sandbox.readAsset(uploadId))).toBe(md5(body));
   });
 
+  it("overlapping create-session runs agree on one session, and the upload completes", async () => {
+    const { input, body } = await drop(SIZE);
+    const { uploadKey } = await kept(admit(input, deps));
+    const calls = callsSince();
+    // As when Step Functions retries a Lambda service error while the first run still goes on.
+    const [a, b] = await Promise.all([
+      kept(createSession({ uploadKey }, deps)),
+      kept(createSession({ uploadKey }, deps)),
+    ]);
+    expect(b).toEqual(a);
+    const record = await deps.store.require(uploadKey);
+    expect(record.status).toBe("transferring");
+    // Both runs opened a session; one was claimed, the other is abandoned.
+    expect(calls("create")).toBe(2);
+    expect(await deps.store.getChunks(uploadKey)).toHaveLength(6);
+
+    await sendAll(uploadKey, a.batches);
+    expect((await kept(poll({ uploadKey }, deps))).state).toBe("completed");
+    expect(md5(await sandbox.readAsset(record.assetId as string))).toBe(md5(body));
+  });
+
+  it("a crash between claiming the session and storing its plan is finished by the repeat", async () => {
+    const { input, body } = await drop(SIZE);
+    const { uploadKey } = await kept(admit(input, deps));
+    // The first run opened and claimed a session, then died before storing a chunk.
+    const session = await deps.provider.createSession({ filename: "clip.mp4", size: SIZE });
+    await deps.store.claimSession(uploadKey, {
+      uploadId: session.uploadId,
+      assetId: session.assetId,
+      chunkSize: session.chunkSize,
+      totalChunks: session.totalChunks,
+      uploadHeaders: session.uploadHeaders,
+      sessionExpiresAt: session.expiresAt,
+    });
+    expect(await itemsOf(uploadKey)).toEqual(["upload"]);
+
+    const calls = callsSince();
+    const { batches } = await kept(createSession({ uploadKey }, deps));
+    expect(calls("create")).toBe(0);
+    expect(await deps.store.require(uploadKey)).toMatchObject({
+      status: "transferring",
+      uploadId: session.uploadId,
+    });
+    // The plan has no URLs (the crash lost them): transfer fetches them.
+    await sendAll(uploadKey, batches);
+    expect(calls("presignedUrls")).toBeGreaterThanOrEqual(1);
+    expect((await kept(poll({ uploadKey }, deps))).state).toBe("completed");
+    expect(md5(await sandbox.readAsset(session.assetId))).toBe(md5(body));
+  });
+
   it("no step output carries a presigned URL or the API key", () => {
     expect(outputs.length).toBeGreaterThan(30);
     expect(issuedUrls.size).toBeGreaterThan(100);

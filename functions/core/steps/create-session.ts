@@ -1,12 +1,17 @@
 /**
- * Create session: opens the provider session, stores it with the chunk plan and the URLs handed
- * out at creation, and answers the batches the Map will transfer. A repeated call finds the
- * session stored and answers the same batches without a second provider call.
+ * Create session: opens the provider session, claims the upload for it, stores the chunk plan
+ * with the URLs handed out at creation, and answers the batches the Map will transfer.
+ *
+ * Safe to repeat and to overlap (Step Functions retries a Lambda service error while the first
+ * invocation may still run): the first session claimed stands; a later run, or one that finds
+ * a claimed session whose plan a crash left unfinished, completes that plan (URLs are fetched
+ * later by transfer) and answers the same batches. A losing run's own session is abandoned.
  */
 
-import { planBatches } from "../chunk-plan.js";
+import { chunkRange, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
-import type { ChunkRecord } from "../upload-store.js";
+import type { ChunkUrl } from "../provider.js";
+import type { ChunkRecord, UploadRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
 
@@ -22,42 +27,65 @@ export async function createSession(
   deps: Pick<StepDeps, "store" | "provider" | "settings">,
 ): Promise<CreateSessionOutput> {
   const { uploadKey } = parseInput("create-session", UploadRef, input);
-  const record = await deps.store.require(uploadKey);
-  if (record.uploadId !== undefined && record.totalChunks !== undefined) {
-    return { uploadKey, batches: planBatches(record.totalChunks, deps.settings.chunksPerBatch) };
-  }
-  if (record.status !== "admitted") {
-    throw new UploadStateError(`upload ${uploadKey} is ${record.status}, not admitted`);
-  }
-
-  const { source } = record;
-  const session = await deps.provider.createSession({
-    filename: source.key.split("/").pop() || source.key,
-    size: source.size,
-  });
-  const urls = new Map(session.urls.map((u) => [u.index, u]));
-  const chunks: ChunkRecord[] = [];
-  for (let index = 1; index <= session.totalChunks; index++) {
-    const start = (index - 1) * session.chunkSize;
-    const url = urls.get(index);
-    chunks.push({
-      index,
-      start,
-      size: Math.min(session.chunkSize, source.size - start),
-      ...(url ? { url: url.url, urlExpiresAt: url.expiresAt } : {}),
+  let record = await deps.store.require(uploadKey);
+  if (record.uploadId === undefined) {
+    if (record.status !== "admitted") {
+      throw new UploadStateError(`upload ${uploadKey} is ${record.status}, not admitted`);
+    }
+    const session = await deps.provider.createSession({
+      filename: record.source.key.split("/").pop() || record.source.key,
+      size: record.source.size,
     });
-  }
-  await deps.store.saveSession(
-    uploadKey,
-    {
+    const claimed = await deps.store.claimSession(uploadKey, {
       uploadId: session.uploadId,
       assetId: session.assetId,
       chunkSize: session.chunkSize,
       totalChunks: session.totalChunks,
       uploadHeaders: session.uploadHeaders,
       sessionExpiresAt: session.expiresAt,
-    },
-    chunks,
-  );
-  return { uploadKey, batches: planBatches(session.totalChunks, deps.settings.chunksPerBatch) };
+    });
+    if (claimed) {
+      const chunks = chunkPlan(
+        record.source.size,
+        session.chunkSize,
+        session.totalChunks,
+        session.urls,
+      );
+      await deps.store.savePlan(uploadKey, session.uploadId, chunks);
+      return { uploadKey, batches: planBatches(session.totalChunks, deps.settings.chunksPerBatch) };
+    }
+    record = await deps.store.require(uploadKey);
+  }
+  return { uploadKey, batches: await finishPlan(record, deps) };
+}
+
+/** Chunk records for a session's geometry, with whatever URLs are at hand. */
+function chunkPlan(
+  sourceSize: number,
+  chunkSize: number,
+  totalChunks: number,
+  urls: readonly ChunkUrl[] = [],
+): ChunkRecord[] {
+  const byIndex = new Map(urls.map((u) => [u.index, u]));
+  return Array.from({ length: totalChunks }, (_, i) => {
+    const { index, start, size } = chunkRange(i + 1, chunkSize, sourceSize);
+    const url = byIndex.get(index);
+    return { index, start, size, ...(url ? { url: url.url, urlExpiresAt: url.expiresAt } : {}) };
+  });
+}
+
+/** The batches of a claimed session, after storing whatever part of its plan is missing. */
+async function finishPlan(
+  record: UploadRecord,
+  deps: Pick<StepDeps, "store" | "settings">,
+): Promise<Batch[]> {
+  const { uploadKey, uploadId, chunkSize, totalChunks } = record;
+  if (uploadId === undefined || chunkSize === undefined || totalChunks === undefined) {
+    throw new UploadStateError(`upload ${uploadKey} has an incomplete session`);
+  }
+  if (record.status === "admitted") {
+    const chunks = chunkPlan(record.source.size, chunkSize, totalChunks);
+    await deps.store.savePlan(uploadKey, uploadId, chunks);
+  }
+  return planBatches(totalChunks, deps.settings.chunksPerBatch);
 }
