@@ -61,7 +61,7 @@ describe("the relay, end to end: failures", () => {
 
   it("fails with RELAY_SOURCE_CHANGED when the object is overwritten mid-upload, and relays the new version", async () => {
     // Hold the create call, so the overwrite lands between admit and the first chunk.
-    relay.sandbox?.setFaults({ create: { delayMs: 400 } });
+    relay.sandbox?.setFaults({ create: { delayMs: 1000 } });
     const key = "fail/overwritten.mp4";
     const first = randomBytes(4 * CHUNK);
     const second = randomBytes(2 * CHUNK + 3);
