@@ -14,7 +14,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { UploadStateError } from "./errors.js";
-import type { ChunkUrl } from "./provider.js";
+import type { ChunkUrl, UploadSession } from "./provider.js";
 import { runBounded } from "./run-bounded.js";
 
 /** The S3 object an upload relays. */
@@ -81,6 +81,18 @@ export interface SessionFields {
   readonly totalChunks: number;
   readonly uploadHeaders: Readonly<Record<string, string>>;
   readonly sessionExpiresAt: number;
+}
+
+/** The fields of a provider session the store keeps (its URLs go to the chunk records). */
+export function sessionFieldsOf(session: UploadSession): SessionFields {
+  return {
+    uploadId: session.uploadId,
+    assetId: session.assetId,
+    chunkSize: session.chunkSize,
+    totalChunks: session.totalChunks,
+    uploadHeaders: session.uploadHeaders,
+    sessionExpiresAt: session.expiresAt,
+  };
 }
 
 /** Options of {@link UploadStore}. */

@@ -19,7 +19,7 @@ import type { RelaySettings, StepDeps } from "../../functions/core/steps/step-de
 import type { Batch, ExecutionInput } from "../../functions/core/steps/step-inputs.js";
 import { transfer } from "../../functions/core/steps/transfer.js";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
-import { UploadStore } from "../../functions/core/upload-store.js";
+import { sessionFieldsOf, UploadStore } from "../../functions/core/upload-store.js";
 import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
 import { createPublishedEvents, type PublishedEventsSink } from "../../local/published-events.js";
 import {
@@ -382,14 +382,7 @@ describe("Steps: safe to repeat", () => {
     const { uploadKey } = await kept(admit(input, deps));
     // The first run opened and claimed a session, then died before storing a chunk.
     const session = await deps.provider.createSession({ filename: "clip.mp4", size: SIZE });
-    await deps.store.claimSession(uploadKey, {
-      uploadId: session.uploadId,
-      assetId: session.assetId,
-      chunkSize: session.chunkSize,
-      totalChunks: session.totalChunks,
-      uploadHeaders: session.uploadHeaders,
-      sessionExpiresAt: session.expiresAt,
-    });
+    await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
     expect(await itemsOf(uploadKey)).toEqual(["upload"]);
 
     const calls = callsSince();

@@ -11,7 +11,7 @@
 import { chunkRange, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
 import type { ChunkUrl } from "../provider.js";
-import type { ChunkRecord, UploadRecord } from "../upload-store.js";
+import { type ChunkRecord, sessionFieldsOf, type UploadRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
 
@@ -36,14 +36,7 @@ export async function createSession(
       filename: record.source.key.split("/").pop() || record.source.key,
       size: record.source.size,
     });
-    const claimed = await deps.store.claimSession(uploadKey, {
-      uploadId: session.uploadId,
-      assetId: session.assetId,
-      chunkSize: session.chunkSize,
-      totalChunks: session.totalChunks,
-      uploadHeaders: session.uploadHeaders,
-      sessionExpiresAt: session.expiresAt,
-    });
+    const claimed = await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
     if (claimed) {
       const chunks = chunkPlan(
         record.source.size,
