@@ -1,5 +1,9 @@
-/** How the sandbox splits a file into chunks, as the real API announces it on create. */
+/**
+ * How the sandbox chooses a file's chunk size, as the real API announces it on create. The
+ * byte ranges themselves follow the relay's own chunk plan (functions/core/chunk-plan.ts).
+ */
 
+import { totalChunks } from "../../functions/core/chunk-plan.js";
 import { S3_LIMITS } from "../../functions/core/config.js";
 
 /** Chunk layout of one upload session. */
@@ -16,13 +20,5 @@ export interface ChunkPlan {
  */
 export function planChunks(totalSize: number, preferred: number, minimum: number): ChunkPlan {
   const chunkSize = Math.max(preferred, minimum, Math.ceil(totalSize / S3_LIMITS.maxParts));
-  return { chunkSize, totalChunks: Math.ceil(totalSize / chunkSize) };
-}
-
-/** Exact size of chunk `index` (from 1): `chunkSize`, or the remainder for the last chunk. */
-export function chunkSizeOf(
-  plan: ChunkPlan & { readonly totalSize: number },
-  index: number,
-): number {
-  return index < plan.totalChunks ? plan.chunkSize : plan.totalSize - plan.chunkSize * (index - 1);
+  return { chunkSize, totalChunks: totalChunks(totalSize, chunkSize) };
 }

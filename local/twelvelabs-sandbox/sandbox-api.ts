@@ -9,8 +9,9 @@ import {
   CreateMultipartUploadCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
+import { chunkRange } from "../../functions/core/chunk-plan.js";
 import { applyChunkReport } from "./apply-chunk-report.js";
-import { chunkSizeOf, planChunks } from "./chunk-plan.js";
+import { planChunks } from "./chunk-plan.js";
 import { contentTypeFor } from "./content-type.js";
 import { SandboxHttpError } from "./http-io.js";
 import type { PartUrlSigner, PresignedUrlChunk } from "./part-url-signer.js";
@@ -78,10 +79,9 @@ export class SandboxApi {
     if (!multipart.UploadId) throw new Error("CreateMultipartUpload answered no UploadId");
 
     const at = this.deps.now();
-    const plan = { chunkSize, totalChunks, totalSize: input.total_size };
     const chunks: ChunkState[] = Array.from({ length: totalChunks }, (_, i) => ({
       index: i + 1,
-      size: chunkSizeOf(plan, i + 1),
+      size: chunkRange(i + 1, chunkSize, input.total_size).size,
       status: "pending",
       uploadedAt: null,
       updatedAt: at,
