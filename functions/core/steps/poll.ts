@@ -6,7 +6,7 @@
 
 import { batchesFor } from "../chunk-plan.js";
 import { SessionFailedError, UploadStateError } from "../errors.js";
-import { reportPending } from "./report.js";
+import { reportUnreported } from "./report.js";
 import type { StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
 
@@ -36,13 +36,14 @@ export async function poll(
       `upload session ${record.uploadId} did not complete after ${deps.settings.maxPolls} polls`,
     );
   }
-  await reportPending(uploadKey, deps);
+  // One read serves both: reporting changes no chunk's ETag, which is what `unsent` reads.
+  const chunks = await deps.store.getChunks(uploadKey);
+  await reportUnreported(uploadKey, record.uploadId, chunks, deps);
 
   const status = await deps.provider.getStatus(record.uploadId);
   if (status.state === "completed") return { uploadKey, state: "completed", batches: [] };
   if (status.state !== "active") throw new SessionFailedError(record.uploadId, status.state);
 
-  const chunks = await deps.store.getChunks(uploadKey);
   const unsent = chunks.filter((c) => !c.etag).map((c) => c.index);
   const resend = [...new Set([...status.failedChunks, ...unsent])].sort((a, b) => a - b);
   if (resend.length === 0) return { uploadKey, state: "active", batches: [] };

@@ -4,6 +4,7 @@
  */
 
 import { UploadStateError } from "../errors.js";
+import type { ChunkRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
 
@@ -36,11 +37,21 @@ export async function reportPending(
   if (record.status === "completed") return 0;
   if (!record.uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
   const chunks = await deps.store.getChunks(uploadKey, first, last);
+  return reportUnreported(uploadKey, record.uploadId, chunks, deps);
+}
+
+/** Reports the sent, unreported ones of `chunks` (already read); returns how many went out. */
+export async function reportUnreported(
+  uploadKey: string,
+  uploadId: string,
+  chunks: readonly ChunkRecord[],
+  deps: Pick<StepDeps, "store" | "provider">,
+): Promise<number> {
   const proofs = chunks
     .filter((c) => c.etag && c.reportedAt === undefined)
     .map((c) => ({ index: c.index, etag: c.etag as string, size: c.size }));
   if (proofs.length === 0) return 0;
-  await deps.provider.reportChunks(record.uploadId, proofs);
+  await deps.provider.reportChunks(uploadId, proofs);
   await deps.store.recordReported(
     uploadKey,
     proofs.map((p) => p.index),
