@@ -13,12 +13,16 @@ import {
   drop,
   expectDelivered,
   expectNoSecrets,
-  seededRandom,
 } from "./relay-harness.js";
 
 const MiB = 1024 * 1024;
 const CHUNK = MiB;
 const MAX_FILE_SIZE = 8 * MiB;
+
+/** A fault roll that never hits (every rate in these tests is below it). */
+const NO_FAULT = 0.999;
+/** Scripted fault rolls of the sandbox, consumed in call order; then none hits. */
+const rolls: number[] = [];
 
 let relay: LocalRelay;
 let output: ReturnType<typeof captureOutput>;
@@ -28,7 +32,12 @@ beforeAll(async () => {
   relay = await startLocalRelay({
     maxFileSize: MAX_FILE_SIZE,
     // 1 MiB chunks (below S3's real 5 MiB minimum, which the sandbox allows for fast tests).
-    sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK, initialUrls: 3, random: seededRandom(7) },
+    sandbox: {
+      chunkSize: CHUNK,
+      minChunkSize: CHUNK,
+      initialUrls: 3,
+      random: () => rolls.shift() ?? NO_FAULT,
+    },
     // Two chunks per Map item, so a few MiB make several batches.
     settings: { chunksPerBatch: 2 },
   });
@@ -36,6 +45,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   relay.sandbox?.setFaults({});
+  rolls.length = 0;
 });
 
 afterAll(async () => {
@@ -135,6 +145,20 @@ describe("the relay, end to end: faults", () => {
   });
 
   it("rides out 429s and 500s from every endpoint and from chunk PUTs", async () => {
+    // Exactly four faulting rolls among the first 18, whatever order the concurrent calls take
+    // them in: no single call can fail five times running, which would exhaust its retries.
+    // 0 hits any rate; the 0.5 before the third 0 makes that one a 429 if the pair falls on
+    // one API call's 500 and 429 rolls, a 500 otherwise.
+    rolls.push(...Array.from({ length: 18 }, () => NO_FAULT));
+    for (const [at, value] of [
+      [0, 0],
+      [5, 0.5],
+      [6, 0],
+      [11, 0],
+      [17, 0],
+    ] as const) {
+      rolls[at] = value;
+    }
     const flaky = { error500Rate: 0.2, error429Rate: 0.2, retryAfterSeconds: 0 };
     relay.sandbox?.setFaults({
       create: flaky,
@@ -147,14 +171,13 @@ describe("the relay, end to end: faults", () => {
     const body = randomBytes(7 * CHUNK + 1);
     const relayed = await drop(relay, "faults/flaky.mp4", body);
     await expectDelivered(relay, relayed, body);
-    // The faults were really hit: about a third of ~30 calls fail, so a run with fewer than
-    // four faults (probability well under 1e-4) would mean the injection is not wired.
+    // The faults were really hit: the upload makes far more than 18 rolls.
     const after = relay.sandbox?.faultsInjected() ?? {};
     const hits = Object.entries(after).reduce(
       (sum, [endpoint, n]) => sum + n - (before[endpoint as keyof typeof before] ?? 0),
       0,
     );
-    expect(hits).toBeGreaterThanOrEqual(4);
+    expect(hits).toBe(4);
   });
 
   it("leaves no presigned URL or API key in any execution history or log line", () => {

@@ -118,15 +118,3 @@ export function allHistories(relay: LocalRelay): string {
     relay.machine.list().map((e) => ({ history: e.history, output: e.output, cause: e.cause })),
   );
 }
-
-/** A deterministic PRNG in [0, 1) (mulberry32), so fault rolls repeat from run to run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
