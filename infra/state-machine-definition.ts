@@ -10,36 +10,30 @@ import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { NON_RETRYABLE_ERROR_NAMES } from "../functions/core/errors.js";
+import {
+  RELAY_FUNCTION_NAMES,
+  RELAY_STEPS,
+  type RelayTaskFunctionName,
+  type RelayTaskStateName,
+} from "../functions/core/step-registry.js";
+
+export type { RelayTaskFunctionName } from "../functions/core/step-registry.js";
 
 /**
- * Relay errors that no retry can fix (their `name`, which is what `ErrorEquals` matches). Every
- * Task lists them first with `MaxAttempts: 0`, so they go straight to the Catch.
+ * Relay errors that no retry can fix (their `name`, which is what `ErrorEquals` matches), from
+ * the errors table. Every Task lists them first with `MaxAttempts: 0`, so they go straight to
+ * the Catch.
  */
-export const NON_RETRYABLE_ERRORS = [
-  "ObjectRejectedError",
-  "SessionFailedError",
-  "ProviderResponseError",
-  "ProviderHttpError",
-  "UntrustedUrlError",
-  "SourceChangedError",
-  "InvalidInputError",
-  "UploadStateError",
-] as const;
+export const NON_RETRYABLE_ERRORS: readonly string[] = NON_RETRYABLE_ERROR_NAMES;
 
-/** Which function answers each Task state; the local runner maps states to handlers with it. */
-export const TASK_STATE_FUNCTIONS = {
-  Admit: "admit",
-  CreateSession: "create-session",
-  TransferBatch: "transfer",
-  ReportBatch: "report",
-  PollStatus: "poll",
-  RecordSuccess: "finish",
-  RecordFailure: "fail",
-} as const;
-
-/** Name of a function that a Task state invokes. */
-export type RelayTaskFunctionName =
-  (typeof TASK_STATE_FUNCTIONS)[keyof typeof TASK_STATE_FUNCTIONS];
+/** Which function answers each Task state, from the steps table. */
+export const TASK_STATE_FUNCTIONS = Object.fromEntries(
+  RELAY_FUNCTION_NAMES.flatMap((name) => {
+    const stateName = RELAY_STEPS[name].stateName;
+    return stateName === undefined ? [] : [[stateName, name]];
+  }),
+) as Readonly<Record<RelayTaskStateName, RelayTaskFunctionName>>;
 
 /** Error name of the final Fail state, so alarms and callers can tell a relay failure apart. */
 export const RELAY_FAILED_ERROR = "RelayFailed";
@@ -74,7 +68,7 @@ export function buildRelayDefinition(
 ): sfn.IChainable {
   // A scope of its own keeps the state ids (which are the state names) clear of other ids.
   const definition = new Construct(scope, "Definition");
-  const task = (stateName: keyof typeof TASK_STATE_FUNCTIONS): tasks.LambdaInvoke => {
+  const task = (stateName: RelayTaskStateName): tasks.LambdaInvoke => {
     const invoke = new tasks.LambdaInvoke(definition, stateName, {
       lambdaFunction: props.functions[TASK_STATE_FUNCTIONS[stateName]],
       // The resource becomes the function ARN itself: payload in, payload out.

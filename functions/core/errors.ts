@@ -1,29 +1,80 @@
 /**
- * Every error the relay raises. Each class sets `name` (which is what Step Functions matches in
- * `Retry`/`Catch` `ErrorEquals`), a stable `code`, and whether retrying can help.
+ * Every error the relay raises, and every code a failure can be recorded with. Each class is
+ * one row of {@link RELAY_ERRORS}: its `name` (what Step Functions matches in `Retry`/`Catch`
+ * `ErrorEquals`), its stable `code`, and whether the state machine retries a step that threw
+ * it. The state machine's non-retryable list and the fail step's codes both derive from it.
  */
+
+/** One relay error class, as the state machine and the fail step see it. */
+export interface RelayErrorSpec {
+  /** Stable machine-readable code, e.g. `RELAY_PROVIDER_HTTP`. */
+  readonly code: string;
+  /** Whether a step that threw it is worth running again (the state machine's Retry). */
+  readonly stepRetryable: boolean;
+}
 
 /**
- * Stable code of each relay error class, by class name. Step Functions reports a failure by the
- * error's `name` only, so the fail step maps it back to its code through this table.
+ * The relay's error classes by `name`. A class not listed here cannot be constructed (its
+ * constructor looks its row up), so no code escapes this table.
  */
-export const ERROR_CODES = {
-  ProviderHttpError: "RELAY_PROVIDER_HTTP",
-  ProviderUnavailableError: "RELAY_PROVIDER_UNAVAILABLE",
-  ProviderResponseError: "RELAY_PROVIDER_RESPONSE",
-  UntrustedUrlError: "RELAY_UNTRUSTED_URL",
-  ObjectRejectedError: "RELAY_OBJECT_REJECTED",
-  ChunkTransferError: "RELAY_CHUNK_TRANSFER",
-  ChecksumMismatchError: "RELAY_CHECKSUM_MISMATCH",
-  SourceChangedError: "RELAY_SOURCE_CHANGED",
-  SessionFailedError: "RELAY_SESSION_FAILED",
-  UploadStateError: "RELAY_UPLOAD_STATE",
-  InvalidInputError: "RELAY_INVALID_INPUT",
-} as const;
+export const RELAY_ERRORS = {
+  ProviderHttpError: { code: "RELAY_PROVIDER_HTTP", stepRetryable: false },
+  ProviderUnavailableError: { code: "RELAY_PROVIDER_UNAVAILABLE", stepRetryable: true },
+  ProviderResponseError: { code: "RELAY_PROVIDER_RESPONSE", stepRetryable: false },
+  UntrustedUrlError: { code: "RELAY_UNTRUSTED_URL", stepRetryable: false },
+  ObjectRejectedError: { code: "RELAY_OBJECT_REJECTED", stepRetryable: false },
+  ChunkTransferError: { code: "RELAY_CHUNK_TRANSFER", stepRetryable: true },
+  ChunkRecordError: { code: "RELAY_CHUNK_RECORD", stepRetryable: true },
+  ChecksumMismatchError: { code: "RELAY_CHECKSUM_MISMATCH", stepRetryable: true },
+  SourceChangedError: { code: "RELAY_SOURCE_CHANGED", stepRetryable: false },
+  SessionFailedError: { code: "RELAY_SESSION_FAILED", stepRetryable: false },
+  UploadStateError: { code: "RELAY_UPLOAD_STATE", stepRetryable: false },
+  InvalidInputError: { code: "RELAY_INVALID_INPUT", stepRetryable: false },
+  EventPublishError: { code: "RELAY_EVENT_PUBLISH", stepRetryable: true },
+} as const satisfies Record<string, RelayErrorSpec>;
 
-/** The stable code of an error reported by name: a relay code, else the name itself. */
+/** Name of a relay error class. */
+export type RelayErrorName = keyof typeof RELAY_ERRORS;
+
+/**
+ * Codes of failures that no relay class raised, recognised by the error name AWS reports
+ * (`errorNames`); anything else is `Unknown`.
+ */
+export const FOREIGN_ERRORS = {
+  /** Lambda killed the function at its timeout, or a state timed out. */
+  FunctionTimeout: {
+    code: "RELAY_FUNCTION_TIMEOUT",
+    errorNames: ["Sandbox.Timedout", "States.Timeout"],
+  },
+  /** An AWS call was refused by IAM: a grant is missing. */
+  AccessDenied: {
+    code: "RELAY_ACCESS_DENIED",
+    errorNames: ["AccessDenied", "AccessDeniedException"],
+  },
+  /** Anything else: the reason carries the original error name and message. */
+  Unknown: { code: "RELAY_UNKNOWN", errorNames: [] },
+} as const satisfies Record<string, { code: string; errorNames: readonly string[] }>;
+
+/** Every code a failure can be recorded with, by relay error name or foreign failure kind. */
+export const ERROR_CODES = Object.fromEntries([
+  ...Object.entries(RELAY_ERRORS).map(([name, spec]) => [name, spec.code]),
+  ...Object.entries(FOREIGN_ERRORS).map(([kind, spec]) => [kind, spec.code]),
+]) as {
+  readonly [N in RelayErrorName]: (typeof RELAY_ERRORS)[N]["code"];
+} & { readonly [K in keyof typeof FOREIGN_ERRORS]: (typeof FOREIGN_ERRORS)[K]["code"] };
+
+/** Names of the relay errors the state machine does not retry: they go straight to the Catch. */
+export const NON_RETRYABLE_ERROR_NAMES: readonly RelayErrorName[] = (
+  Object.keys(RELAY_ERRORS) as RelayErrorName[]
+).filter((name) => !RELAY_ERRORS[name].stepRetryable);
+
+/** The stable code of a failure reported by error name; always one of {@link ERROR_CODES}. */
 export function codeOfErrorName(name: string): string {
-  return Object.hasOwn(ERROR_CODES, name) ? ERROR_CODES[name as keyof typeof ERROR_CODES] : name;
+  if (Object.hasOwn(RELAY_ERRORS, name)) return RELAY_ERRORS[name as RelayErrorName].code;
+  for (const spec of Object.values(FOREIGN_ERRORS)) {
+    if ((spec.errorNames as readonly string[]).includes(name)) return spec.code;
+  }
+  return FOREIGN_ERRORS.Unknown.code;
 }
 
 /** Options shared by every relay error. */
@@ -39,11 +90,11 @@ export class RelayError extends Error {
   /** Whether the same call, repeated later, may succeed. */
   readonly retryable: boolean;
 
-  constructor(message: string, code: string, options: RelayErrorOptions = {}) {
+  constructor(message: string, name: RelayErrorName, options: RelayErrorOptions = {}) {
     super(message, options);
-    this.name = "RelayError";
-    this.code = code;
-    this.retryable = options.retryable ?? false;
+    this.name = name;
+    this.code = RELAY_ERRORS[name].code;
+    this.retryable = options.retryable ?? RELAY_ERRORS[name].stepRetryable;
   }
 }
 
@@ -60,10 +111,9 @@ export class ProviderHttpError extends RelayError {
   ) {
     super(
       `${operation} failed with HTTP ${status}${detail ? `: ${detail}` : ""}`,
-      ERROR_CODES.ProviderHttpError,
+      "ProviderHttpError",
       { retryable: options.retryable ?? (status === 429 || status >= 500), cause: options.cause },
     );
-    this.name = "ProviderHttpError";
   }
 }
 
@@ -74,15 +124,10 @@ export class ProviderUnavailableError extends RelayError {
     message: string,
     options: RelayErrorOptions = {},
   ) {
-    super(
-      `${operation} could not reach the provider: ${message}`,
-      ERROR_CODES.ProviderUnavailableError,
-      {
-        retryable: true,
-        ...options,
-      },
-    );
-    this.name = "ProviderUnavailableError";
+    super(`${operation} could not reach the provider: ${message}`, "ProviderUnavailableError", {
+      retryable: true,
+      ...options,
+    });
   }
 }
 
@@ -93,15 +138,10 @@ export class ProviderResponseError extends RelayError {
     readonly issues: string,
     options: RelayErrorOptions = {},
   ) {
-    super(
-      `${operation} returned an unexpected answer: ${issues}`,
-      ERROR_CODES.ProviderResponseError,
-      {
-        retryable: false,
-        ...options,
-      },
-    );
-    this.name = "ProviderResponseError";
+    super(`${operation} returned an unexpected answer: ${issues}`, "ProviderResponseError", {
+      retryable: false,
+      ...options,
+    });
   }
 }
 
@@ -111,8 +151,7 @@ export class UntrustedUrlError extends RelayError {
     /** Host of the refused URL (the URL itself is a secret and is never carried). */
     readonly host: string,
   ) {
-    super(`presigned URL host ${host} is not allowed`, ERROR_CODES.UntrustedUrlError);
-    this.name = "UntrustedUrlError";
+    super(`presigned URL host ${host} is not allowed`, "UntrustedUrlError");
   }
 }
 
@@ -122,8 +161,7 @@ export class ObjectRejectedError extends RelayError {
     /** Human-readable reason, recorded on the upload. */
     readonly reason: string,
   ) {
-    super(reason, ERROR_CODES.ObjectRejectedError);
-    this.name = "ObjectRejectedError";
+    super(reason, "ObjectRejectedError");
   }
 }
 
@@ -134,11 +172,10 @@ export class ChunkTransferError extends RelayError {
     message: string,
     options: RelayErrorOptions = {},
   ) {
-    super(`chunk ${chunkIndex}: ${message}`, ERROR_CODES.ChunkTransferError, {
+    super(`chunk ${chunkIndex}: ${message}`, "ChunkTransferError", {
       retryable: options.retryable ?? true,
       cause: options.cause,
     });
-    this.name = "ChunkTransferError";
   }
 }
 
@@ -151,18 +188,16 @@ export class ChecksumMismatchError extends RelayError {
   ) {
     super(
       `chunk ${chunkIndex}: ETag ${receivedEtag} does not match streamed MD5 ${expectedMd5}`,
-      ERROR_CODES.ChecksumMismatchError,
+      "ChecksumMismatchError",
       { retryable: true },
     );
-    this.name = "ChecksumMismatchError";
   }
 }
 
 /** The source object changed or vanished while it was being relayed. */
 export class SourceChangedError extends RelayError {
   constructor(message: string, options: RelayErrorOptions = {}) {
-    super(message, ERROR_CODES.SourceChangedError, { retryable: false, ...options });
-    this.name = "SourceChangedError";
+    super(message, "SourceChangedError", { retryable: false, ...options });
   }
 }
 
@@ -173,23 +208,41 @@ export class SessionFailedError extends RelayError {
     readonly state: string,
     message?: string,
   ) {
-    super(message ?? `upload session ${uploadId} ended ${state}`, ERROR_CODES.SessionFailedError);
-    this.name = "SessionFailedError";
+    super(message ?? `upload session ${uploadId} ended ${state}`, "SessionFailedError");
   }
 }
 
 /** The upload record in the store is missing or not in the state this step needs. */
 export class UploadStateError extends RelayError {
   constructor(message: string) {
-    super(message, ERROR_CODES.UploadStateError);
-    this.name = "UploadStateError";
+    super(message, "UploadStateError");
   }
 }
 
 /** Configuration or input that the relay cannot work with (bad env, bad props, bad event). */
 export class InvalidInputError extends RelayError {
   constructor(message: string, options: RelayErrorOptions = {}) {
-    super(message, ERROR_CODES.InvalidInputError, options);
-    this.name = "InvalidInputError";
+    super(message, "InvalidInputError", options);
+  }
+}
+
+/** Recording a transferred chunk's ETag in the store failed; the chunk is sent again. */
+export class ChunkRecordError extends RelayError {
+  constructor(
+    readonly chunkIndex: number,
+    message: string,
+    options: RelayErrorOptions = {},
+  ) {
+    super(`chunk ${chunkIndex}: recording its ETag failed: ${message}`, "ChunkRecordError", {
+      retryable: true,
+      ...options,
+    });
+  }
+}
+
+/** An outcome event could not be published; the step is run again. */
+export class EventPublishError extends RelayError {
+  constructor(message: string, options: RelayErrorOptions = {}) {
+    super(message, "EventPublishError", { retryable: true, ...options });
   }
 }

@@ -4,7 +4,7 @@
  */
 
 import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { RelayError } from "./errors.js";
+import { EventPublishError } from "./errors.js";
 
 /** `source` of every event the relay publishes. */
 export const EVENT_SOURCE = "relay";
@@ -69,10 +69,8 @@ export class EventBridgePublisher implements EventPublisher {
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.[0];
-      throw new RelayError(
+      throw new EventPublishError(
         `could not publish ${detailType}: ${entry?.ErrorCode ?? "unknown"} ${entry?.ErrorMessage ?? ""}`,
-        "RELAY_EVENT_PUBLISH",
-        { retryable: true },
       );
     }
   }

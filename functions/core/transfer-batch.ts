@@ -4,7 +4,13 @@
  * failed chunk is collected rather than thrown, so one bad chunk never costs the good ones.
  */
 
-import { ChunkTransferError, InvalidInputError, RelayError, SourceChangedError } from "./errors.js";
+import {
+  ChunkRecordError,
+  ChunkTransferError,
+  InvalidInputError,
+  RelayError,
+  SourceChangedError,
+} from "./errors.js";
 import {
   type TransferChunkInput,
   type TransferDeps,
@@ -99,14 +105,7 @@ function asRelayError(index: number, error: unknown): RelayError {
 
 function recordError(index: number, error: unknown): RelayError {
   if (error instanceof RelayError) return error;
-  return new RelayError(
-    `chunk ${index}: recording its ETag failed: ${describe(error)}`,
-    "RELAY_CHUNK_RECORD",
-    {
-      retryable: true,
-      cause: error,
-    },
-  );
+  return new ChunkRecordError(index, describe(error), { cause: error });
 }
 
 function describe(error: unknown): string {

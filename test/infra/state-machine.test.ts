@@ -27,14 +27,14 @@ const validateAsl = createRequire(import.meta.url)("asl-validator") as AslValida
 const RETRY = [
   {
     ErrorEquals: [
-      "ObjectRejectedError",
-      "SessionFailedError",
-      "ProviderResponseError",
       "ProviderHttpError",
+      "ProviderResponseError",
       "UntrustedUrlError",
+      "ObjectRejectedError",
       "SourceChangedError",
-      "InvalidInputError",
+      "SessionFailedError",
       "UploadStateError",
+      "InvalidInputError",
     ],
     MaxAttempts: 0,
   },
@@ -205,6 +205,8 @@ describe("NON_RETRYABLE_ERRORS", () => {
       "ProviderUnavailableError",
       "ChunkTransferError",
       "ChecksumMismatchError",
+      "ChunkRecordError",
+      "EventPublishError",
     ]) {
       expect(names).not.toContain(retryable);
     }

@@ -14,6 +14,8 @@ const instances: errors.RelayError[] = [
   new errors.SessionFailedError("u", "expired"),
   new errors.UploadStateError("missing"),
   new errors.InvalidInputError("bad"),
+  new errors.ChunkRecordError(1, "throttled"),
+  new errors.EventPublishError("throttled"),
 ];
 
 describe("Function: codeOfErrorName", () => {
@@ -22,11 +24,40 @@ describe("Function: codeOfErrorName", () => {
       expect(errors.codeOfErrorName(error.name)).toBe(error.code);
     }
     // Every class is in the table, and the table names no class that does not exist.
-    expect(instances.map((e) => e.name).sort()).toEqual(Object.keys(errors.ERROR_CODES).sort());
+    expect(instances.map((e) => e.name).sort()).toEqual(Object.keys(errors.RELAY_ERRORS).sort());
   });
 
-  it("keeps a name it does not know, such as a Step Functions error", () => {
-    expect(errors.codeOfErrorName("States.Timeout")).toBe("States.Timeout");
-    expect(errors.codeOfErrorName("toString")).toBe("toString");
+  it.each([
+    ["Sandbox.Timedout", "RELAY_FUNCTION_TIMEOUT"],
+    ["States.Timeout", "RELAY_FUNCTION_TIMEOUT"],
+    ["AccessDenied", "RELAY_ACCESS_DENIED"],
+    ["AccessDeniedException", "RELAY_ACCESS_DENIED"],
+    ["States.TaskFailed", "RELAY_UNKNOWN"],
+    ["toString", "RELAY_UNKNOWN"],
+  ])("gives a foreign error %s a code of the table: %s", (name, code) => {
+    expect(errors.codeOfErrorName(name)).toBe(code);
+  });
+
+  it("never answers a code outside ERROR_CODES", () => {
+    const codes = new Set<string>(Object.values(errors.ERROR_CODES));
+    for (const name of [
+      ...instances.map((e) => e.name),
+      "X",
+      "Lambda.Unknown",
+      "Runtime.ExitError",
+    ]) {
+      expect(codes.has(errors.codeOfErrorName(name))).toBe(true);
+    }
+  });
+});
+
+describe("NON_RETRYABLE_ERROR_NAMES", () => {
+  it("lists exactly the classes whose row says a step retry cannot help", () => {
+    for (const error of instances) {
+      const listed = errors.NON_RETRYABLE_ERROR_NAMES.includes(error.name as errors.RelayErrorName);
+      expect(listed, error.name).toBe(
+        !errors.RELAY_ERRORS[error.name as errors.RelayErrorName].stepRetryable,
+      );
+    }
   });
 });
