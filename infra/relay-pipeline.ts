@@ -21,14 +21,23 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { RELAY_DEFAULTS, RELAY_LIMITS, TWELVELABS_LIMITS } from "../functions/core/config.js";
+import type { ProviderName } from "../functions/core/settings.js";
 import {
-  buildRelayDefinition,
-  type RelayTaskFunctionName,
-  TASK_STATE_FUNCTIONS,
-} from "./state-machine-definition.js";
+  RELAY_FUNCTION_NAMES,
+  RELAY_STEPS,
+  type RelayEnvVar,
+  type RelayFunctionName,
+  type RelayResource,
+  type StepSpec,
+} from "../functions/core/step-registry.js";
+import { isLoopbackHost } from "../functions/core/url-policy.js";
+import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
+import { buildRelayDefinition } from "./state-machine-definition.js";
+
+export { RELAY_FUNCTION_NAMES, type RelayFunctionName } from "../functions/core/step-registry.js";
 
 /** Upload providers the relay can target. SpatialGen joins as a second member. */
-export type RelayProvider = "twelvelabs";
+export type RelayProvider = ProviderName;
 
 /** Per-provider defaults; adding a provider means one union member and one entry here. */
 export const PROVIDER_DEFAULTS: {
@@ -37,8 +46,8 @@ export const PROVIDER_DEFAULTS: {
     readonly baseUrl: string;
     /** Hosts its presigned URLs may point at (`*.` wildcard allowed). */
     readonly allowedUrlHosts: readonly string[];
-    /** Name of the secret the construct creates when none is given. */
-    readonly secretName: string;
+    /** Largest file the provider accepts, in bytes: the default and ceiling of `maxFileSize`. */
+    readonly maxFileSize: number;
     /** Most chunks one URL or report call may carry: the ceiling of `chunksPerBatch`. */
     readonly maxChunksPerCall: number;
   };
@@ -46,19 +55,10 @@ export const PROVIDER_DEFAULTS: {
   twelvelabs: {
     baseUrl: "https://api.twelvelabs.io/v1.3",
     allowedUrlHosts: ["*.amazonaws.com"],
-    secretName: "relay/twelvelabs-api-key",
+    maxFileSize: TWELVELABS_LIMITS.maxFileSize,
     maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
   },
 };
-
-/** Every function of the relay, by the name carried in its `RELAY_FUNCTION` env var. */
-export const RELAY_FUNCTION_NAMES = [
-  "start",
-  ...(Object.values(TASK_STATE_FUNCTIONS) as RelayTaskFunctionName[]),
-] as const;
-
-/** Name of one relay function (`start` or a Task's function). */
-export type RelayFunctionName = "start" | RelayTaskFunctionName;
 
 /** Validated limits of the numeric props (shared with the handlers' env checks). */
 export const RELAY_PROP_LIMITS = RELAY_LIMITS;
@@ -98,18 +98,26 @@ export interface RelayPipelineProps {
   /**
    * Name of an existing secret whose string value is the provider API key. Mutually exclusive
    * with `apiKeySecret`.
-   * @default - a new secret named `relay/<provider>-api-key` holding a generated placeholder:
-   *   put the real key there (`aws secretsmanager put-secret-value`) before the first upload.
+   * @default - a new secret with a generated name (the stack's `ApiKeySecretName` output)
+   *   holding a generated placeholder: put the real key there
+   *   (`aws secretsmanager put-secret-value`) before the first upload.
    */
   readonly apiKeySecretName?: string;
   /**
-   * Provider API base URL (https).
+   * Provider API base URL: https, or http on a loopback host (a local sandbox only).
    * @default "https://api.twelvelabs.io/v1.3" for TwelveLabs
    */
   readonly providerBaseUrl?: string;
   /**
+   * Largest object relayed, in bytes; larger ones are rejected with a recorded reason before
+   * any provider session opens. At most the provider's own limit.
+   * @default - the provider's limit (4 GiB for TwelveLabs)
+   */
+  readonly maxFileSize?: number;
+  /**
    * Hosts the provider's presigned URLs may point at; `*.` matches any subdomain. A URL on
-   * any other host is refused (`UntrustedUrlError`).
+   * any other host is refused (`UntrustedUrlError`). Only a listed loopback host may be plain
+   * http (a local sandbox).
    * @default ["*.amazonaws.com"] for TwelveLabs
    */
   readonly allowedUrlHosts?: string[];
@@ -171,7 +179,7 @@ export interface RelayPipelineProps {
   readonly transferMemorySize?: number;
   /**
    * Bus the finish and fail functions publish the outcome events to.
-   * @default - a new bus named "relay-events"
+   * @default - a new bus with a generated name (the stack's `EventBusName` output)
    */
   readonly eventBus?: events.IEventBus;
   /**
@@ -203,72 +211,11 @@ export interface RelayPipelineProps {
   readonly verifyEtag?: boolean;
 }
 
-/** Env vars of the contract that a function may get (besides `RELAY_FUNCTION` and Powertools). */
-type RelayEnvVar =
-  | "TABLE_NAME"
-  | "PROVIDER"
-  | "PROVIDER_BASE_URL"
-  | "API_KEY_SECRET_ID"
-  | "ALLOWED_URL_HOSTS"
-  | "CHUNKS_PER_BATCH"
-  | "TRANSFER_CONCURRENCY"
-  | "MAX_POLLS"
-  | "VERIFY_ETAG"
-  | "EVENT_BUS_NAME"
-  | "STATE_MACHINE_ARN";
-
-/** What one function needs: sizing, env, and the grants that go with that env. */
-interface FunctionSpec {
-  readonly memorySize: number;
-  readonly timeout: Duration;
-  /** Env vars it reads; `API_KEY_SECRET_ID` and `EVENT_BUS_NAME` also bring their grants. */
-  readonly env: readonly RelayEnvVar[];
-  /** Reads and writes the store. */
-  readonly table: boolean;
-  /** Reads the source objects. */
-  readonly readSource: boolean;
-}
-
-const STORE: RelayEnvVar[] = ["TABLE_NAME", "PROVIDER"];
-const PROVIDER_API: RelayEnvVar[] = [...STORE, "PROVIDER_BASE_URL", "API_KEY_SECRET_ID"];
-
-/** The access matrix of the relay's functions: least privilege, in one place. */
-function functionSpecs(transferMemorySize: number): Record<RelayFunctionName, FunctionSpec> {
-  const small = { memorySize: 256, timeout: Duration.minutes(1), readSource: false };
-  return {
-    start: {
-      memorySize: 128,
-      timeout: Duration.seconds(30),
-      env: ["STATE_MACHINE_ARN"],
-      table: false,
-      readSource: false,
-    },
-    admit: { ...small, env: STORE, table: true },
-    "create-session": {
-      ...small,
-      env: [...PROVIDER_API, "ALLOWED_URL_HOSTS", "CHUNKS_PER_BATCH"],
-      table: true,
-    },
-    transfer: {
-      memorySize: transferMemorySize,
-      timeout: Duration.minutes(15),
-      env: [...PROVIDER_API, "ALLOWED_URL_HOSTS", "TRANSFER_CONCURRENCY", "VERIFY_ETAG"],
-      table: true,
-      readSource: true,
-    },
-    report: { ...small, env: PROVIDER_API, table: true },
-    poll: { ...small, env: [...PROVIDER_API, "CHUNKS_PER_BATCH", "MAX_POLLS"], table: true },
-    finish: { ...small, env: [...STORE, "EVENT_BUS_NAME"], table: true },
-    fail: { ...small, env: [...STORE, "EVENT_BUS_NAME"], table: true },
-  };
-}
-
 /** Banner that gives ESM bundles a `require` (bundled AWS SDK v3 code calls it). */
 const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-const FUNCTIONS_DIR = fileURLToPath(new URL("../functions/", import.meta.url));
 
 /**
  * The relay pipeline: a drop bucket whose "Object Created" events start one Step Functions
@@ -348,8 +295,8 @@ export class RelayPipeline extends Construct {
       // A name, not the partial ARN an import by name yields: GetSecretValue resolves names.
       apiKeySecretId = props.apiKeySecretName;
     } else {
+      // No fixed name: a second pipeline in the same account and region must not collide.
       const secret = new secretsmanager.Secret(this, "ApiKeySecret", {
-        secretName: defaults.secretName,
         description: `API key of the relay's ${provider} account. The generated value is a placeholder: put the real key here.`,
         // A random placeholder, so that no guessable value ever authenticates anywhere.
         generateSecretString: { passwordLength: 32, excludePunctuation: true },
@@ -358,8 +305,8 @@ export class RelayPipeline extends Construct {
       apiKeySecretId = secret.secretArn;
     }
 
-    this.eventBus =
-      props.eventBus ?? new events.EventBus(this, "EventBus", { eventBusName: "relay-events" });
+    // A generated name, unique per pipeline, for the same reason as the secret's.
+    this.eventBus = props.eventBus ?? new events.EventBus(this, "EventBus");
 
     this.deadLetterQueue = new sqs.Queue(this, "DeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -367,22 +314,30 @@ export class RelayPipeline extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    const specs = functionSpecs(props.transferMemorySize ?? 1024);
     const fns = {} as Record<RelayFunctionName, nodejs.NodejsFunction>;
     for (const name of RELAY_FUNCTION_NAMES) {
-      const spec = specs[name];
+      const spec = RELAY_STEPS[name];
       const pascal = toPascalCase(name);
+      const logGroup = new logs.LogGroup(this, `${pascal}Logs`, { retention: logRetention });
+      // An explicit role: AWSLambdaBasicExecutionRole would let it write to every log group.
+      const role = new iam.Role(this, `${pascal}Role`, {
+        assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+        description: `Role of the relay's ${name} function`,
+      });
+      logGroup.grantWrite(role);
       fns[name] = new nodejs.NodejsFunction(this, `${pascal}Function`, {
-        entry: join(FUNCTIONS_DIR, name, "handler.ts"),
+        entry: join(PROJECT_ROOT, spec.entry),
         handler: "handler",
         projectRoot: PROJECT_ROOT,
         depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: spec.memorySize,
-        timeout: spec.timeout,
+        role,
+        memorySize:
+          name === "transfer" ? (props.transferMemorySize ?? spec.memorySize) : spec.memorySize,
+        timeout: Duration.seconds(spec.timeoutSeconds),
         tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
-        logGroup: new logs.LogGroup(this, `${pascal}Logs`, { retention: logRetention }),
+        logGroup,
         environment: {
           RELAY_FUNCTION: name,
           POWERTOOLS_SERVICE_NAME: "relay",
@@ -456,13 +411,14 @@ export class RelayPipeline extends Construct {
       });
     }
 
-    // 3. Wire: env, least-privilege grants, the rule's target.
+    // 3. Wire: env and least-privilege grants from the steps table, the rule's target.
     const envValues: Record<RelayEnvVar, string> = {
       TABLE_NAME: this.table.tableName,
       PROVIDER: provider,
       PROVIDER_BASE_URL: props.providerBaseUrl ?? defaults.baseUrl,
       API_KEY_SECRET_ID: apiKeySecretId,
       ALLOWED_URL_HOSTS: (props.allowedUrlHosts ?? defaults.allowedUrlHosts).join(","),
+      MAX_FILE_SIZE: String(props.maxFileSize ?? defaults.maxFileSize),
       CHUNKS_PER_BATCH: String(props.chunksPerBatch ?? RELAY_DEFAULTS.chunksPerBatch),
       TRANSFER_CONCURRENCY: String(props.transferConcurrency ?? RELAY_DEFAULTS.transferConcurrency),
       MAX_POLLS: String(props.maxPolls ?? RELAY_DEFAULTS.maxPolls),
@@ -470,24 +426,33 @@ export class RelayPipeline extends Construct {
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
     };
+    // A secret imported by name has a partial ARN; its full ARN ends in a random 6-char suffix.
+    const secretArn = props.apiKeySecretName
+      ? `${this.apiKeySecret.secretArn}-??????`
+      : this.apiKeySecret.secretArn;
+    const resourceArns: Record<RelayResource, string> = {
+      table: this.table.tableArn,
+      // The objects only (no List*, no bucket-level reads), under the prefix only.
+      sourceObjects: this.bucket.arnForObjects(`${keyPrefix ?? ""}*`),
+      apiKeySecret: secretArn,
+      eventBus: this.eventBus.eventBusArn,
+      stateMachine: this.stateMachine.stateMachineArn,
+    };
     for (const name of RELAY_FUNCTION_NAMES) {
       const fn = fns[name];
-      const spec = specs[name];
+      const spec: StepSpec = RELAY_STEPS[name];
       for (const envVar of spec.env) fn.addEnvironment(envVar, envValues[envVar]);
-      if (spec.table) this.table.grantReadWriteData(fn);
-      if (spec.env.includes("API_KEY_SECRET_ID")) this.apiKeySecret.grantRead(fn);
-      if (spec.env.includes("EVENT_BUS_NAME")) this.eventBus.grantPutEventsTo(fn);
-      if (spec.env.includes("STATE_MACHINE_ARN")) this.stateMachine.grantStartExecution(fn);
-      if (spec.readSource) {
-        // Read the objects only (no List*, no bucket-level reads), under the prefix only.
+      for (const [resource, actions] of Object.entries(spec.access) as [
+        RelayResource,
+        readonly string[],
+      ][]) {
         fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ["s3:GetObject", "s3:GetObjectVersion"],
-            resources: [this.bucket.arnForObjects(`${keyPrefix ?? ""}*`)],
-          }),
+          new iam.PolicyStatement({ actions: [...actions], resources: [resourceArns[resource]] }),
         );
-        this.bucket.encryptionKey?.grantDecrypt(fn);
       }
+      // Customer-managed keys, when the user brought them: reading needs their Decrypt.
+      if (spec.access.sourceObjects) this.bucket.encryptionKey?.grantDecrypt(fn);
+      if (spec.access.apiKeySecret) this.apiKeySecret.encryptionKey?.grantDecrypt(fn);
     }
 
     this.rule.addTarget(
@@ -497,6 +462,12 @@ export class RelayPipeline extends Construct {
         maxEventAge: Duration.hours(2),
       }),
     );
+
+    suppressAcceptedNagFindings(this, {
+      tracing,
+      bucketCreated: !props.existingBucket,
+      keyPrefix: keyPrefix ?? "",
+    });
   }
 }
 
@@ -548,6 +519,7 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
   checkInt("mapConcurrency", props.mapConcurrency, RELAY_PROP_LIMITS.mapConcurrency);
   checkInt("maxPolls", props.maxPolls, RELAY_PROP_LIMITS.maxPolls);
   checkInt("transferMemorySize", props.transferMemorySize, RELAY_PROP_LIMITS.transferMemorySize);
+  checkInt("maxFileSize", props.maxFileSize, [1, defaults?.maxFileSize ?? Number.MAX_SAFE_INTEGER]);
   if (props.pollInterval && !props.pollInterval.isUnresolved()) {
     const ms = props.pollInterval.toMilliseconds();
     const [min, max] = RELAY_PROP_LIMITS.pollIntervalSeconds;
@@ -562,8 +534,16 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
   if (props.providerBaseUrl !== undefined && !Token.isUnresolved(props.providerBaseUrl)) {
     if (!URL.canParse(props.providerBaseUrl)) {
       problems.push(`providerBaseUrl is not a URL: ${props.providerBaseUrl}`);
-    } else if (new URL(props.providerBaseUrl).protocol !== "https:") {
-      problems.push(`providerBaseUrl must be https, got ${props.providerBaseUrl}`);
+    } else {
+      const url = new URL(props.providerBaseUrl);
+      if (
+        url.protocol !== "https:" &&
+        !(url.protocol === "http:" && isLoopbackHost(url.hostname))
+      ) {
+        problems.push(
+          `providerBaseUrl must be https (http only on a loopback host), got ${props.providerBaseUrl}`,
+        );
+      }
     }
   }
   if (props.allowedUrlHosts !== undefined) {

@@ -1,65 +1,75 @@
 /**
- * The handlers' configuration, read from the Lambda environment once and validated, so that a
+ * A function's configuration, read from its Lambda environment once and validated, so that a
  * misconfigured deployment fails at its first invocation with a message naming the variable.
+ * Each function reads exactly the variables its row of `RELAY_STEPS` names, and every one of
+ * them is required: the construct sets them all, so a missing one is a wiring fault.
  */
 
 import { z } from "zod";
-import { RELAY_DEFAULTS, RELAY_LIMITS } from "./config.js";
+import { RELAY_LIMITS } from "./config.js";
 import { InvalidInputError } from "./errors.js";
-import type { RelaySettings } from "./steps/step-deps.js";
+import {
+  RELAY_STEPS,
+  type RelayEnvVar,
+  type RelayFunctionName,
+  type StepEnvVar,
+} from "./step-registry.js";
 
-const count = (fallback: number, [min, max]: readonly [number, number]) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+/** Providers the relay can target. */
+export const PROVIDER_NAMES = ["twelvelabs"] as const;
 
-const Environment = z.object({
+/** Name of a provider. */
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+const count = ([min, max]: readonly [number, number]) => z.coerce.number().int().min(min).max(max);
+
+/** How each variable is parsed: the one definition of its format. */
+const ENV_SCHEMAS = {
   TABLE_NAME: z.string().min(1),
-  PROVIDER: z.enum(["twelvelabs"]).default("twelvelabs"),
-  PROVIDER_BASE_URL: z.url().default("https://api.twelvelabs.io/v1.3"),
+  PROVIDER: z.enum(PROVIDER_NAMES),
+  PROVIDER_BASE_URL: z.url(),
   API_KEY_SECRET_ID: z.string().min(1),
-  ALLOWED_URL_HOSTS: z.string().default("*.amazonaws.com"),
-  CHUNKS_PER_BATCH: count(RELAY_DEFAULTS.chunksPerBatch, RELAY_LIMITS.chunksPerBatch),
-  TRANSFER_CONCURRENCY: count(RELAY_DEFAULTS.transferConcurrency, RELAY_LIMITS.transferConcurrency),
-  MAX_POLLS: count(RELAY_DEFAULTS.maxPolls, RELAY_LIMITS.maxPolls),
-  VERIFY_ETAG: z
-    .enum(["true", "false"])
-    .default(RELAY_DEFAULTS.verifyEtag ? "true" : "false")
-    .transform((v) => v === "true"),
-  EVENT_BUS_NAME: z.string().min(1).default("default"),
-});
+  ALLOWED_URL_HOSTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).min(1)),
+  MAX_FILE_SIZE: z.coerce.number().int().positive(),
+  CHUNKS_PER_BATCH: count(RELAY_LIMITS.chunksPerBatch),
+  TRANSFER_CONCURRENCY: count(RELAY_LIMITS.transferConcurrency),
+  MAX_POLLS: count(RELAY_LIMITS.maxPolls),
+  VERIFY_ETAG: z.enum(["true", "false"]).transform((v) => v === "true"),
+  EVENT_BUS_NAME: z.string().min(1),
+  STATE_MACHINE_ARN: z.string().startsWith("arn:"),
+} as const satisfies Record<RelayEnvVar, z.ZodType>;
 
-/** Validated handler configuration. */
-export interface HandlerConfig {
-  readonly tableName: string;
-  readonly provider: "twelvelabs";
-  readonly providerBaseUrl: string;
-  readonly apiKeySecretId: string;
-  readonly allowedUrlHosts: string[];
-  readonly eventBusName: string;
-  readonly settings: RelaySettings;
-}
+/** Parsed value of every contract variable. */
+export type EnvValues = { readonly [V in RelayEnvVar]: z.output<(typeof ENV_SCHEMAS)[V]> };
 
-/** Reads and validates the handler configuration from `env`. */
-export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): HandlerConfig {
-  const parsed = Environment.safeParse(env);
+/** The configuration of one function: the parsed values of exactly the variables it reads. */
+export type StepEnvironment<N extends RelayFunctionName> = Pick<EnvValues, StepEnvVar<N>>;
+
+/**
+ * Reads and validates the variables `functionName` reads, and only those.
+ *
+ * @example
+ * const env = readStepEnvironment("finish"); // { TABLE_NAME, EVENT_BUS_NAME }
+ */
+export function readStepEnvironment<N extends RelayFunctionName>(
+  functionName: N,
+  env: NodeJS.ProcessEnv = process.env,
+): StepEnvironment<N> {
+  const names: readonly RelayEnvVar[] = RELAY_STEPS[functionName].env;
+  const shape = Object.fromEntries(names.map((name) => [name, ENV_SCHEMAS[name]]));
+  const parsed = z.object(shape).safeParse(env);
   if (!parsed.success) {
-    throw new InvalidInputError(`bad environment: ${z.prettifyError(parsed.error)}`);
+    throw new InvalidInputError(
+      `bad environment of the ${functionName} function: ${z.prettifyError(parsed.error)}`,
+    );
   }
-  const e = parsed.data;
-  return {
-    tableName: e.TABLE_NAME,
-    provider: e.PROVIDER,
-    providerBaseUrl: e.PROVIDER_BASE_URL,
-    apiKeySecretId: e.API_KEY_SECRET_ID,
-    allowedUrlHosts: e.ALLOWED_URL_HOSTS.split(",")
-      .map((h) => h.trim())
-      .filter(Boolean),
-    eventBusName: e.EVENT_BUS_NAME,
-    settings: {
-      chunksPerBatch: e.CHUNKS_PER_BATCH,
-      transferConcurrency: e.TRANSFER_CONCURRENCY,
-      maxPolls: e.MAX_POLLS,
-      verifyEtag: e.VERIFY_ETAG,
-      urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
-    },
-  };
+  return parsed.data as StepEnvironment<N>;
 }

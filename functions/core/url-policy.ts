@@ -50,7 +50,8 @@ export class UrlPolicy {
     if (rules.length === 0) throw new InvalidInputError("allowed URL hosts must not be empty");
     const insecure = (options.insecureHosts ?? []).map((host) => normalizeHost(host.trim()));
     const notLoopback = insecure.filter(
-      (host) => !isLoopback(host) || !rules.some((rule) => !rule.wildcard && rule.host === host),
+      (host) =>
+        !isLoopbackHost(host) || !rules.some((rule) => !rule.wildcard && rule.host === host),
     );
     if (notLoopback.length > 0) {
       throw new InvalidInputError(
@@ -116,6 +117,7 @@ function normalizeHost(host: string): string {
   return host.toLowerCase().replace(/\.$/, "");
 }
 
-function isLoopback(host: string): boolean {
+/** Whether `host` is a loopback host name or address (`localhost`, `127.x.x.x`, `[::1]`). */
+export function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
 }

@@ -1,8 +1,11 @@
 /** Lambda entry of the `finish` step: see functions/core/steps/finish.ts. */
 
 import { finish } from "../core/steps/finish.js";
-import { defaultStepDeps } from "../runtime/default-deps.js";
+import { eventsFrom, storeFrom } from "../runtime/default-deps.js";
 import { stepHandler } from "../runtime/lambda-handler.js";
 
 /** `makeHandler(deps)` binds the step to explicit clients; `handler` is the Lambda entry. */
-export const { makeHandler, handler } = stepHandler("finish", finish, defaultStepDeps);
+export const { makeHandler, handler } = stepHandler("finish", finish, (env) => ({
+  store: storeFrom(env),
+  events: eventsFrom(env),
+}));

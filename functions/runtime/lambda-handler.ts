@@ -5,6 +5,9 @@
  */
 
 import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import { readStepEnvironment, type StepEnvironment } from "../core/settings.js";
+import type { RelayFunctionName } from "../core/step-registry.js";
 
 /** The relay's structured logger (Powertools): JSON lines, never payload dumps. */
 export const logger = new Logger({ serviceName: "relay" });
@@ -12,32 +15,54 @@ export const logger = new Logger({ serviceName: "relay" });
 /** A step bound to its clients. */
 export type Step<Out> = (event: unknown) => Promise<Out>;
 
+/** A Lambda entry: the event, and the invocation's context when Lambda gives one. */
+export type LambdaEntry<Out> = (event: unknown, context?: Context) => Promise<Out>;
+
 /** Builds the Lambda entry for a step from its factory and its default-clients builder. */
 export function lambdaHandler<Deps, Out>(
   name: string,
   makeHandler: (deps: Deps) => Step<Out>,
   defaultDeps: () => Promise<Deps> | Deps,
-): Step<Out> {
+): LambdaEntry<Out> {
   let bound: Promise<Step<Out>> | undefined;
-  return async (event) => {
-    bound ??= Promise.resolve(defaultDeps()).then(makeHandler);
-    const step = await bound;
+  return async (event, context) => {
+    // Every line of this invocation carries its request id and function name.
+    if (context) logger.addContext(context);
+    // A failed build (a bad environment) is not cached: each invocation reports it anew.
+    bound ??= Promise.resolve()
+      .then(defaultDeps)
+      .then(makeHandler)
+      .catch((error: unknown) => {
+        bound = undefined;
+        throw error;
+      });
+    let step: Step<Out>;
+    try {
+      step = await bound;
+    } catch (error) {
+      logFailure(name, error);
+      throw error;
+    }
     try {
       const out = await step(event);
       logger.info(`${name} done`, { step: name, result: summarize(out) });
       return out;
     } catch (error) {
-      const e = error as { name?: string; message?: string; code?: string };
-      logger.error(`${name} failed`, {
-        step: name,
-        errorName: e.name,
-        code: e.code,
-        // Powertools reserves `message` (the log line's own) and would drop it.
-        errorMessage: e.message,
-      });
+      logFailure(name, error);
       throw error;
     }
   };
+}
+
+function logFailure(name: string, error: unknown): void {
+  const e = error as { name?: string; message?: string; code?: string };
+  logger.error(`${name} failed`, {
+    step: name,
+    errorName: e.name,
+    code: e.code,
+    // Powertools reserves `message` (the log line's own) and would drop it.
+    errorMessage: e.message,
+  });
 }
 
 /** Keeps only scalar fields of a step's output: ids, counts and states, never nested data. */
@@ -48,21 +73,26 @@ function summarize(out: unknown): Record<string, unknown> {
   );
 }
 
-/** A step's Lambda entry and its factory for explicit clients (local stack, tests). */
+/** A step's Lambda entry and its factory for explicit clients (unit tests). */
 export interface StepHandler<Deps, Out> {
   readonly makeHandler: (deps: Deps) => Step<Out>;
-  readonly handler: Step<Out>;
+  readonly handler: LambdaEntry<Out>;
 }
 
-/** Binds a core step function into its Lambda entry and its explicit-clients factory. */
-export function stepHandler<Deps, Out>(
-  name: string,
+/**
+ * Binds a core step function into its Lambda entry and its explicit-clients factory. The entry
+ * reads the function's own variables (its `RELAY_STEPS` row) at its first invocation and
+ * builds its clients from them with `defaultDeps`.
+ */
+export function stepHandler<N extends RelayFunctionName, Deps, Out>(
+  name: N,
   step: (event: unknown, deps: Deps) => Promise<Out>,
-  defaultDeps: () => Promise<Deps> | Deps,
+  defaultDeps: (env: StepEnvironment<N>) => NoInfer<Deps>,
 ): StepHandler<Deps, Out> {
   const makeHandler =
     (deps: Deps): Step<Out> =>
     (event) =>
       step(event, deps);
-  return { makeHandler, handler: lambdaHandler(name, makeHandler, defaultDeps) };
+  const fromEnv = (): Deps => defaultDeps(readStepEnvironment(name));
+  return { makeHandler, handler: lambdaHandler(name, makeHandler, fromEnv) };
 }

@@ -9,7 +9,7 @@ import {
   RelayPipeline,
   type RelayPipelineProps,
 } from "../../infra/relay-pipeline.js";
-import { pipelinePropsFromContext } from "../../infra/relay-stack.js";
+import { pipelinePropsFromContext, RelayStack } from "../../infra/relay-stack.js";
 import { synthRelayTemplate } from "../../infra/synth-template.js";
 import {
   actionsOf,
@@ -321,5 +321,22 @@ describe("Function: synthRelayTemplate", () => {
     expect(types).toContain("AWS::StepFunctions::StateMachine");
     expect(types.filter((t) => t === "AWS::Lambda::Function").length).toBeGreaterThanOrEqual(8);
     expect(JSON.stringify(template)).toContain('\\"MaxConcurrency\\":5');
+  });
+});
+
+describe("Construct: RelayPipeline, two in one account", () => {
+  it("gives each its own event bus and secret name, so they do not collide", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const env = { account: "111111111111", region: "us-east-1" };
+    const stacks = ["RelayA", "RelayB"].map((id) => new RelayStack(app, id, { env }));
+    const names = stacks.map((stack) => {
+      const id = stack.stackName;
+      const template = Template.fromStack(stack);
+      const [bus] = Object.values(template.findResources("AWS::Events::EventBus"));
+      const [secret] = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+      expect(secret?.Properties?.Name, id).toBeUndefined();
+      return bus?.Properties?.Name as string;
+    });
+    expect(names[0]).not.toEqual(names[1]);
   });
 });

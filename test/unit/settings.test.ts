@@ -1,56 +1,72 @@
 import { describe, expect, it } from "vitest";
-import { RELAY_DEFAULTS } from "../../functions/core/config.js";
 import { InvalidInputError } from "../../functions/core/errors.js";
-import { readHandlerConfig } from "../../functions/core/settings.js";
+import { readStepEnvironment } from "../../functions/core/settings.js";
+import { RELAY_FUNCTION_NAMES, RELAY_STEPS } from "../../functions/core/step-registry.js";
 
-/** The env a deployed function needs at the least. */
-const minimal = { TABLE_NAME: "relay", API_KEY_SECRET_ID: "relay/twelvelabs-api-key" };
+/** A valid value of every contract variable. */
+const full = {
+  TABLE_NAME: "relay",
+  PROVIDER: "twelvelabs",
+  PROVIDER_BASE_URL: "https://api.twelvelabs.io/v1.3",
+  API_KEY_SECRET_ID: "relay/twelvelabs-api-key",
+  ALLOWED_URL_HOSTS: "*.amazonaws.com, cdn.example.com",
+  MAX_FILE_SIZE: "1000",
+  CHUNKS_PER_BATCH: "16",
+  TRANSFER_CONCURRENCY: "32",
+  MAX_POLLS: "10",
+  VERIFY_ETAG: "false",
+  EVENT_BUS_NAME: "relay-events",
+  STATE_MACHINE_ARN: "arn:aws:states:us-east-1:111111111111:stateMachine:relay",
+};
 
-describe("Function: readHandlerConfig", () => {
-  it("applies the defaults to a minimal environment", () => {
-    const config = readHandlerConfig(minimal);
-    expect(config).toMatchObject({
-      tableName: "relay",
-      provider: "twelvelabs",
-      providerBaseUrl: "https://api.twelvelabs.io/v1.3",
-      allowedUrlHosts: ["*.amazonaws.com"],
-      eventBusName: "default",
-    });
-    expect(config.settings).toEqual({
-      chunksPerBatch: RELAY_DEFAULTS.chunksPerBatch,
-      transferConcurrency: RELAY_DEFAULTS.transferConcurrency,
-      maxPolls: RELAY_DEFAULTS.maxPolls,
-      urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
-      verifyEtag: true,
-    });
+describe("Function: readStepEnvironment", () => {
+  it.each(RELAY_FUNCTION_NAMES)("gives %s exactly the variables of its row", (name) => {
+    const env = readStepEnvironment(name, full);
+    expect(Object.keys(env).sort()).toEqual([...RELAY_STEPS[name].env].sort());
   });
 
-  it("reads every tunable, VERIFY_ETAG=false included", () => {
-    const config = readHandlerConfig({
-      ...minimal,
-      ALLOWED_URL_HOSTS: "*.amazonaws.com, cdn.example.com",
-      CHUNKS_PER_BATCH: "16",
-      TRANSFER_CONCURRENCY: "32",
-      MAX_POLLS: "10",
-      VERIFY_ETAG: "false",
+  it("parses every format: lists, counts and switches", () => {
+    const env = readStepEnvironment("transfer", full);
+    expect(env.ALLOWED_URL_HOSTS).toEqual(["*.amazonaws.com", "cdn.example.com"]);
+    expect(env.TRANSFER_CONCURRENCY).toBe(32);
+    expect(env.VERIFY_ETAG).toBe(false);
+    expect(readStepEnvironment("poll", full)).toMatchObject({
+      CHUNKS_PER_BATCH: 16,
+      MAX_POLLS: 10,
     });
-    expect(config.allowedUrlHosts).toEqual(["*.amazonaws.com", "cdn.example.com"]);
-    expect(config.settings).toMatchObject({
-      chunksPerBatch: 16,
-      transferConcurrency: 32,
-      maxPolls: 10,
-      verifyEtag: false,
-    });
+    expect(readStepEnvironment("admit", full).MAX_FILE_SIZE).toBe(1000);
   });
 
   it.each([
-    [{ TABLE_NAME: undefined }, /TABLE_NAME/],
     [{ TRANSFER_CONCURRENCY: "33" }, /TRANSFER_CONCURRENCY/],
-    [{ CHUNKS_PER_BATCH: "0" }, /CHUNKS_PER_BATCH/],
     [{ VERIFY_ETAG: "yes" }, /VERIFY_ETAG/],
+  ])("refuses transfer's %o naming the variable", (override, name) => {
+    expect(() => readStepEnvironment("transfer", { ...full, ...override })).toThrow(name);
+  });
+
+  it("reads nothing a function does not use: finish runs without any provider variable", () => {
+    const env = readStepEnvironment("finish", { TABLE_NAME: "t", EVENT_BUS_NAME: "b" });
+    expect(env).toEqual({ TABLE_NAME: "t", EVENT_BUS_NAME: "b" });
+  });
+
+  it.each(
+    RELAY_FUNCTION_NAMES.flatMap((name) =>
+      RELAY_STEPS[name].env.map((variable) => [name, variable] as const),
+    ),
+  )("refuses %s without %s, naming the function and the variable", (name, variable) => {
+    const env: Record<string, string | undefined> = { ...full, [variable]: undefined };
+    const read = () => readStepEnvironment(name, env);
+    expect(read).toThrow(InvalidInputError);
+    expect(read).toThrow(new RegExp(`${name} function[\\s\\S]*${variable}`));
+  });
+
+  it.each([
+    [{ CHUNKS_PER_BATCH: "0" }, /CHUNKS_PER_BATCH/],
+    [{ MAX_POLLS: "-1" }, /MAX_POLLS/],
+    [{ ALLOWED_URL_HOSTS: " , " }, /ALLOWED_URL_HOSTS/],
     [{ PROVIDER: "spatialgen" }, /PROVIDER/],
   ])("refuses %o with an InvalidInputError naming the variable", (override, name) => {
-    const read = () => readHandlerConfig({ ...minimal, ...override });
+    const read = () => readStepEnvironment("poll", { ...full, ...override });
     expect(read).toThrow(InvalidInputError);
     expect(read).toThrow(name);
   });

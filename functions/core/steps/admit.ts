@@ -6,6 +6,7 @@
 
 import { HeadObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
 import { ERROR_CODES, ObjectRejectedError } from "../errors.js";
+import type { Provider } from "../provider.js";
 import { type ObjectVersion, uploadKeyOf } from "../upload-identity.js";
 import type { SourceObject } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
@@ -16,11 +17,13 @@ export interface AdmitOutput {
   readonly uploadKey: string;
 }
 
+/** What admit needs: the provider's name and size limit only, no API access. */
+export type AdmitDeps = Pick<StepDeps, "store" | "s3"> & {
+  readonly provider: Pick<Provider, "name" | "maxFileSize">;
+};
+
 /** Admits or rejects the object named by the execution input. */
-export async function admit(
-  input: unknown,
-  deps: Pick<StepDeps, "store" | "provider" | "s3">,
-): Promise<AdmitOutput> {
+export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutput> {
   const event = parseInput("admit", ExecutionInput, input);
   const uploadKey = uploadKeyOf(event);
   const existing = await deps.store.get(uploadKey);
@@ -42,7 +45,7 @@ export async function admit(
 
 async function inspect(
   event: ExecutionInput,
-  deps: Pick<StepDeps, "provider" | "s3">,
+  deps: Pick<AdmitDeps, "provider" | "s3">,
 ): Promise<{ source: SourceObject; reason?: string }> {
   const fromEvent: SourceObject = {
     bucket: event.bucket,

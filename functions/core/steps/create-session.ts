@@ -12,7 +12,7 @@ import { chunkRange, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
 import type { ChunkUrl } from "../provider.js";
 import { type ChunkRecord, sessionFieldsOf, type UploadRecord } from "../upload-store.js";
-import type { StepDeps } from "./step-deps.js";
+import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
 
 /** Output of create-session. */
@@ -21,10 +21,15 @@ export interface CreateSessionOutput {
   readonly batches: Batch[];
 }
 
+/** What create-session needs. */
+export type CreateSessionDeps = Pick<StepDeps, "store" | "provider"> & {
+  readonly settings: Pick<RelaySettings, "chunksPerBatch">;
+};
+
 /** Opens the provider session for an admitted upload. */
 export async function createSession(
   input: unknown,
-  deps: Pick<StepDeps, "store" | "provider" | "settings">,
+  deps: CreateSessionDeps,
 ): Promise<CreateSessionOutput> {
   const { uploadKey } = parseInput("create-session", UploadRef, input);
   let record = await deps.store.require(uploadKey);
@@ -70,7 +75,7 @@ function chunkPlan(
 /** The batches of a claimed session, after storing whatever part of its plan is missing. */
 async function finishPlan(
   record: UploadRecord,
-  deps: Pick<StepDeps, "store" | "settings">,
+  deps: Pick<CreateSessionDeps, "store" | "settings">,
 ): Promise<Batch[]> {
   const { uploadKey, uploadId, chunkSize, totalChunks } = record;
   if (uploadId === undefined || chunkSize === undefined || totalChunks === undefined) {

@@ -4,6 +4,7 @@
  */
 
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
+import type { Provider } from "../provider.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { StepDeps } from "./step-deps.js";
 import { FailureInput, parseInput } from "./step-inputs.js";
@@ -15,11 +16,13 @@ export interface FailOutput {
   readonly reason: string;
 }
 
+/** What fail needs: the provider's name only, no API access. */
+export type FailDeps = Pick<StepDeps, "store" | "events"> & {
+  readonly provider: Pick<Provider, "name">;
+};
+
 /** Records and announces the failure of one execution. */
-export async function fail(
-  input: unknown,
-  deps: Pick<StepDeps, "store" | "events" | "provider">,
-): Promise<FailOutput> {
+export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> {
   const failure = parseInput("fail", FailureInput, input);
   const { code, reason } = describe(failure.error);
   const uploadKey =

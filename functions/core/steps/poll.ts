@@ -7,7 +7,7 @@
 import { batchesFor } from "../chunk-plan.js";
 import { SessionFailedError, UploadStateError } from "../errors.js";
 import { reportUnreported } from "./report.js";
-import type { StepDeps } from "./step-deps.js";
+import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
 
 /** Output of poll, read by the `CheckStatus` Choice. */
@@ -18,11 +18,13 @@ export interface PollOutput {
   readonly batches: Batch[];
 }
 
+/** What poll needs. */
+export type PollDeps = Pick<StepDeps, "store" | "provider"> & {
+  readonly settings: Pick<RelaySettings, "chunksPerBatch" | "maxPolls">;
+};
+
 /** Polls the provider once for the upload's session. */
-export async function poll(
-  input: unknown,
-  deps: Pick<StepDeps, "store" | "provider" | "settings">,
-): Promise<PollOutput> {
+export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> {
   const { uploadKey } = parseInput("poll", UploadRef, input);
   const record = await deps.store.require(uploadKey);
   if (record.status === "completed") return { uploadKey, state: "completed", batches: [] };

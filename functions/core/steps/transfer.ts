@@ -8,7 +8,7 @@ import { ChunkTransferError, UploadStateError } from "../errors.js";
 import { transferChunks } from "../transfer-batch.js";
 import type { TransferChunkInput } from "../transfer-chunk.js";
 import type { ChunkRecord, UploadRecord } from "../upload-store.js";
-import type { StepDeps } from "./step-deps.js";
+import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
 
 /** Output of transfer: the batch, with what moved. */
@@ -22,11 +22,16 @@ export interface TransferOutput {
   readonly bytes: number;
 }
 
+/** What transfer needs. */
+export type TransferDeps = Pick<StepDeps, "store" | "provider" | "s3" | "dispatcher" | "now"> & {
+  readonly settings: Pick<
+    RelaySettings,
+    "transferConcurrency" | "verifyEtag" | "urlRefreshMarginMs"
+  >;
+};
+
 /** Transfers the chunks `first..last` of an upload that are not sent yet. */
-export async function transfer(
-  input: unknown,
-  deps: Pick<StepDeps, "store" | "provider" | "s3" | "settings" | "dispatcher" | "now">,
-): Promise<TransferOutput> {
+export async function transfer(input: unknown, deps: TransferDeps): Promise<TransferOutput> {
   const batch = parseInput("transfer", BatchRef, input);
   const { uploadKey, first, last } = batch;
   const record = await deps.store.require(uploadKey);
@@ -92,7 +97,7 @@ async function withFreshUrls(
   record: UploadRecord,
   uploadId: string,
   chunks: readonly ChunkRecord[],
-  deps: Pick<StepDeps, "store" | "provider" | "settings" | "now">,
+  deps: Pick<TransferDeps, "store" | "provider" | "settings" | "now">,
 ): Promise<(ChunkRecord & { url: string })[]> {
   const deadline = (deps.now ?? Date.now)() + deps.settings.urlRefreshMarginMs;
   const stale = chunks.filter((c) => !c.url || (c.urlExpiresAt ?? 0) < deadline);
