@@ -538,25 +538,6 @@ describe("the local IAM gate", () => {
     expect(LOCAL_CONDITION_CONTEXT["aws:SecureTransport"]?.value).toBe("true");
   });
 
-  it("decides in a few milliseconds, and in microseconds from the cache", async () => {
-    const fresh = 200;
-    let started = performance.now();
-    for (let i = 0; i < fresh; i++) {
-      await gate.authorize("TransferFn", "s3", "s3:GetObject", `arn:aws:s3:::${BUCKET}/in/k${i}`);
-    }
-    const uncachedMs = (performance.now() - started) / fresh;
-    started = performance.now();
-    for (let i = 0; i < fresh; i++) {
-      await gate.authorize("TransferFn", "s3", "s3:GetObject", `arn:aws:s3:::${BUCKET}/in/k${i}`);
-    }
-    const cachedMs = (performance.now() - started) / fresh;
-    console.log(
-      `iam gate: ${uncachedMs.toFixed(3)} ms per simulated decision, ${cachedMs.toFixed(4)} ms cached`,
-    );
-    expect(uncachedMs).toBeLessThan(20);
-    expect(cachedMs).toBeLessThan(uncachedMs);
-  });
-
   it("checks Lambda invocations made in-process", async () => {
     const decision = await gate.authorize(
       "TransferFn",
