@@ -27,6 +27,45 @@ export interface SynthRelayTemplateOptions {
 /** Dummy environment: synthesis needs one, nothing is deployed. */
 const DUMMY_ENV = { account: "111111111111", region: "us-east-1" } as const;
 
+/** A synthesized cloud assembly on disk: the template and the function bundles beside it. */
+export interface RelayAssembly {
+  /** The `Relay` stack's template. */
+  readonly template: Record<string, unknown>;
+  /** The assembly's directory; each function's `aws:asset:path` is relative to it. */
+  readonly directory: string;
+  /** Removes the directory. */
+  dispose(): void;
+}
+
+/**
+ * Synthesizes the app's `RelayStack` with its functions bundled, exactly as `cdk synth` does,
+ * into a temp directory that stays until `dispose()`: what the local stack runs.
+ */
+export function synthRelayAssembly(
+  options: Omit<SynthRelayTemplateOptions, "bundle"> = {},
+): RelayAssembly {
+  const outdir = mkdtempSync(join(tmpdir(), "relay-assembly-"));
+  try {
+    const app = new App({ outdir, context: { ...options.context } });
+    const stack = new RelayStack(app, "Relay", {
+      env: DUMMY_ENV,
+      pipeline: pipelinePropsFromContext(app),
+    });
+    const template = app.synth().getStackArtifact(stack.artifactId).template as Record<
+      string,
+      unknown
+    >;
+    return {
+      template,
+      directory: outdir,
+      dispose: () => rmSync(outdir, { recursive: true, force: true }),
+    };
+  } catch (error) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** Builds the app's `RelayStack` with a dummy account/region and returns its template JSON. */
 export function synthRelayTemplate(
   options: SynthRelayTemplateOptions = {},

@@ -1,38 +1,36 @@
 /**
- * The whole relay on the embedded local stack: the CDK-synthesized template's state machine,
- * run by a local ASL interpreter whose Lambda tasks call the very handler code that is deployed;
- * the local S3 server as the drop bucket, whose object events reach the start handler through a
- * local Step Functions endpoint and the real SFN client; the table created from the template's
- * own definition; and the TwelveLabs sandbox (or a real API, when given a key).
+ * The whole relay on the embedded local stack, as a deployment of the synthesized cloud
+ * assembly: every function runs its shipped esbuild bundle in its own worker, with exactly its
+ * synthesized environment (plus local endpoints and its own credentials) and its timeout; every
+ * AWS call a function makes passes an IAM gate that evaluates its role's synthesized policies;
+ * the state machine's definition comes from the template and invokes functions only as its role
+ * allows; S3 "Object Created" events reach the start function only through the template's
+ * EventBridge rule. A wiring fault that would break the deployed stack breaks this one.
  */
 
 import "./polyfills.js";
 import { CreateTableCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { makeHandler as makeAdmit } from "../functions/admit/handler.js";
-import { RELAY_DEFAULTS } from "../functions/core/config.js";
-import { createProvider } from "../functions/core/providers/create-provider.js";
-import type { RelaySettings, StepDeps } from "../functions/core/steps/step-deps.js";
+import { EVENT_SOURCE, type RelayEvents } from "../functions/core/event-publisher.js";
 import { UploadStore } from "../functions/core/upload-store.js";
-import { makeHandler as makeCreateSession } from "../functions/create-session/handler.js";
-import { makeHandler as makeFail } from "../functions/fail/handler.js";
-import { makeHandler as makeFinish } from "../functions/finish/handler.js";
-import { makeHandler as makePoll } from "../functions/poll/handler.js";
-import { makeHandler as makeReport } from "../functions/report/handler.js";
-import { lambdaHandler } from "../functions/runtime/lambda-handler.js";
-import { makeHandler as makeStart } from "../functions/start/handler.js";
-import { makeHandler as makeTransfer } from "../functions/transfer/handler.js";
-import { synthRelayTemplate } from "../infra/synth-template.js";
+import { RELAY_CONTEXT_KEYS } from "../infra/relay-stack.js";
+import { type RelayAssembly, synthRelayAssembly } from "../infra/synth-template.js";
+import { type GateDecision, type IamGate, startIamGate } from "./aws/iam-gate.js";
+import { type LocalEventBridge, startLocalEventBridge } from "./aws/local-eventbridge.js";
+import { startLocalSecretsManager } from "./aws/local-secrets-manager.js";
+import { type DeployedFunction, type DeployedStack, readDeployedStack } from "./deployed-stack.js";
+import { LocalLambda } from "./lambda/local-lambda.js";
 import {
   LOCAL_CREDENTIALS,
   type LocalS3Event,
   type LocalStack,
   startLocalStack,
 } from "./local-stack.js";
-import type { PublishedEventsSink } from "./published-events.js";
-import { createPublishedEvents } from "./published-events.js";
+import { createPublishedEvents, type PublishedEventsSink } from "./published-events.js";
+import { LocalDefinitionError } from "./step-functions/errors.js";
+import { LOCAL_ACCOUNT_ID, LOCAL_ARN_REGION } from "./step-functions/local-arns.js";
 import { startLocalSfnEndpoint } from "./step-functions/local-sfn-endpoint.js";
-import { LocalStateMachine } from "./step-functions/local-state-machine.js";
+import { type LocalHandler, LocalStateMachine } from "./step-functions/local-state-machine.js";
 import { resolveStateMachine } from "./step-functions/resolve-definition.js";
 import type { CfnTemplate } from "./step-functions/resolve-intrinsics.js";
 import {
@@ -41,29 +39,50 @@ import {
   type TwelveLabsSandboxOptions,
 } from "./twelvelabs-sandbox/index.js";
 
+/** Tunables passed to the synthesized app as its CDK context. */
+export interface LocalRelaySettings {
+  readonly chunksPerBatch?: number;
+  readonly transferConcurrency?: number;
+  readonly mapConcurrency?: number;
+  readonly maxPolls?: number;
+  readonly verifyEtag?: boolean;
+}
+
+/** A template as the local relay deploys it; tests may change it to break the wiring. */
+export type MutableTemplate = {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+};
+
 /** Options of {@link startLocalRelay}. */
 export interface LocalRelayOptions {
-  /** Drop bucket name. @default "relay-drop" */
+  /** Drop bucket name (the local physical name of the template's bucket). @default "relay-drop" */
   readonly bucket?: string;
-  /** Table name. @default "relay-uploads" */
-  readonly tableName?: string;
   /** Sandbox options (ignored with `remote`). */
   readonly sandbox?: Omit<TwelveLabsSandboxOptions, "s3" | "s3Endpoint">;
   /** A real TwelveLabs API instead of the sandbox. */
   readonly remote?: { readonly baseUrl: string; readonly apiKey: string };
   /**
-   * Largest object the relay admits, in bytes; the sandbox gets the same limit. Tests lower it
-   * to prove the over-limit rejection without writing 4 GB. @default the provider's limit
+   * Largest object the relay admits, in bytes (the `maxFileSize` prop); the sandbox gets the
+   * same limit. @default the provider's limit
    */
   readonly maxFileSize?: number;
-  /** Step tunables; the rest come from the synthesized functions' environment. */
-  readonly settings?: Partial<RelaySettings>;
+  /** Pipeline tunables, synthesized into the template as the app's context. */
+  readonly settings?: LocalRelaySettings;
+  /** More CDK context for the synthesized app (`relay:*` keys). */
+  readonly context?: Readonly<Record<string, unknown>>;
+  /**
+   * Changes the synthesized template before it is deployed locally (the bundles stay those
+   * of the assembly). For tests that break the wiring on purpose.
+   */
+  readonly alterTemplate?: (template: MutableTemplate) => void;
   /** Seconds every Wait state lasts locally. @default 0.2 */
   readonly waitSeconds?: number;
   /** Seconds between Step Functions retries locally. @default 0.05 */
   readonly retryIntervalSeconds?: number;
   /** Start an execution for every object created in the drop bucket. @default true */
   readonly watchBucket?: boolean;
+  /** Receives every line a function writes (its CloudWatch Logs). @default kept in `logs` */
+  readonly onLog?: (line: string, functionName: string) => void;
 }
 
 /** A running local relay. */
@@ -71,15 +90,26 @@ export interface LocalRelay {
   readonly stack: LocalStack;
   readonly sandbox: TwelveLabsSandbox | undefined;
   readonly bucket: string;
+  /** The upload store, read directly (an operator's view, not a function's). */
   readonly store: UploadStore;
   readonly machine: LocalStateMachine;
   readonly stateMachineArn: string;
   readonly sfn: SFNClient;
-  /** Every event the finish and fail steps published. */
+  /** Every event the relay published on its bus. */
   readonly events: PublishedEventsSink;
-  /** The synthesized template the relay runs. */
+  /** The synthesized template the relay runs, as deployed (after `alterTemplate`). */
   readonly template: CfnTemplate;
-  /** Handles one S3 object event the way EventBridge and the start function would. */
+  /** What the template deploys, resolved to local names. */
+  readonly deployed: DeployedStack;
+  /** Every decision of the IAM gate, in order. */
+  readonly decisions: readonly GateDecision[];
+  /** The running functions, by logical id. */
+  readonly lambdas: ReadonlyMap<string, LocalLambda>;
+  /** Every line the functions wrote, prefixed with the function's logical id. */
+  readonly logs: readonly string[];
+  /** Events the rule could not deliver to its target (its dead-letter queue). */
+  readonly deadLetters: readonly unknown[];
+  /** Handles one S3 object event the way S3, EventBridge and the start function would. */
   onObjectEvent(event: LocalS3Event): Promise<void>;
   /** Closes everything and removes every temp file. */
   stop(): Promise<void>;
@@ -88,24 +118,21 @@ export interface LocalRelay {
 /** Starts the relay on the embedded local stack. */
 export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<LocalRelay> {
   const bucket = options.bucket ?? "relay-drop";
-  const tableName = options.tableName ?? "relay-uploads";
-  const template = synthRelayTemplate() as CfnTemplate;
-  const resolved = resolveStateMachine(template);
-  const fnEnv = environmentOf(resolved.functionsByArn, "transfer");
-
-  const stack = await startLocalStack({ buckets: [bucket] });
-  const cleanups: (() => Promise<void>)[] = [() => stack.stop()];
+  const cleanups: (() => Promise<void> | void)[] = [];
   const stop = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve(cleanup()).catch(() => undefined);
     cleanups.length = 0;
   };
   try {
-    await stack.dynamodb.client.send(new CreateTableCommand(tableInputOf(template, tableName)));
+    const stack = await startLocalStack({ buckets: [bucket] });
+    cleanups.push(() => stack.stop());
 
     let sandbox: TwelveLabsSandbox | undefined;
     let api = options.remote;
-    let allowedUrlHosts = (fnEnv.ALLOWED_URL_HOSTS ?? "").split(",").filter(Boolean);
-    let insecureHosts: string[] = [];
+    const context: Record<string, unknown> = { ...contextOf(options.settings) };
+    if (options.maxFileSize !== undefined)
+      context[RELAY_CONTEXT_KEYS.maxFileSize] = options.maxFileSize;
     if (!api) {
       sandbox = await startTwelveLabsSandbox({
         ...(options.maxFileSize !== undefined ? { maxTotalSize: options.maxFileSize } : {}),
@@ -116,91 +143,225 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       const started = sandbox;
       cleanups.push(() => started.stop());
       api = { baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey };
-      // The URL policy judges host names; the sandbox's part host carries its port.
-      const partHostname = new URL(`http://${sandbox.partHost}`).hostname;
-      allowedUrlHosts = [partHostname];
-      insecureHosts = [partHostname];
+      // The deployment points at the sandbox like any other provider endpoint: its props.
+      context[RELAY_CONTEXT_KEYS.providerBaseUrl] = sandbox.baseUrl;
+      context[RELAY_CONTEXT_KEYS.allowedUrlHosts] = new URL(`http://${sandbox.partHost}`).hostname;
+    } else {
+      context[RELAY_CONTEXT_KEYS.providerBaseUrl] = api.baseUrl;
     }
-    const apiKey = api.apiKey;
+    Object.assign(context, options.context);
 
-    const store = UploadStore.fromClient(stack.dynamodb.client, { tableName });
-    const events = createPublishedEvents();
-    const settings: RelaySettings = {
-      chunksPerBatch: Number(fnEnv.CHUNKS_PER_BATCH ?? RELAY_DEFAULTS.chunksPerBatch),
-      transferConcurrency: Number(fnEnv.TRANSFER_CONCURRENCY ?? RELAY_DEFAULTS.transferConcurrency),
-      maxPolls: Number(fnEnv.MAX_POLLS ?? RELAY_DEFAULTS.maxPolls),
-      verifyEtag: (fnEnv.VERIFY_ETAG ?? String(RELAY_DEFAULTS.verifyEtag)) === "true",
-      urlRefreshMarginMs: RELAY_DEFAULTS.urlRefreshMarginSeconds * 1000,
-      ...options.settings,
+    const assembly: RelayAssembly = synthRelayAssembly({ context });
+    cleanups.push(() => assembly.dispose());
+    const template = structuredClone(assembly.template) as MutableTemplate;
+    options.alterTemplate?.(template);
+    const bucketLogicalId = onlyOfType(template, "AWS::S3::Bucket");
+    const localTemplate: CfnTemplate = {
+      ...(template as CfnTemplate),
+      LocalPhysicalNames: { [bucketLogicalId]: bucket },
     };
-    const deps: StepDeps = {
-      store,
-      provider: createProvider({
-        provider: "twelvelabs",
-        baseUrl: api.baseUrl,
-        apiKey: async () => apiKey,
-        allowedUrlHosts,
-        insecureHosts,
-        ...(options.maxFileSize !== undefined ? { maxFileSize: options.maxFileSize } : {}),
-      }),
-      s3: stack.s3.client,
-      events,
-      settings,
-    };
-    // The same wrapper as on Lambda, so local runs exercise (and tests search) the same logs.
-    const local = <Out>(name: string, make: (d: StepDeps) => (e: unknown) => Promise<Out>) =>
-      lambdaHandler(name, make, () => deps);
-    const handlers = {
-      admit: local("admit", makeAdmit),
-      "create-session": local("create-session", makeCreateSession),
-      transfer: local("transfer", makeTransfer),
-      report: local("report", makeReport),
-      poll: local("poll", makePoll),
-      finish: local("finish", makeFinish),
-      fail: local("fail", makeFail),
-    };
+    const deployed = readDeployedStack(localTemplate, assembly.directory);
+    const resolved = resolveStateMachine(localTemplate);
+
+    for (const table of deployed.tables) {
+      await stack.dynamodb.client.send(new CreateTableCommand(tableInputOf(table)));
+    }
+    const secrets = await startLocalSecretsManager({
+      // The operator's step after deploy: put the provider's API key in the secret.
+      secrets: deployed.secrets.map((s) => ({ arn: s.arn, name: s.name, value: api.apiKey })),
+    });
+    cleanups.push(() => secrets.stop());
+    const eventBridge: LocalEventBridge = await startLocalEventBridge({
+      region: LOCAL_ARN_REGION,
+      account: LOCAL_ACCOUNT_ID,
+    });
+    cleanups.push(() => eventBridge.stop());
+
+    // The machine's Task handlers forward to invokers bound below, once the functions exist.
+    const invokers = new Map<string, LocalHandler>();
+    const taskHandlers: Record<string, LocalHandler> = {};
+    for (const fn of Object.values(resolved.functionsByArn)) {
+      const name = fn.relayFunction;
+      if (name === undefined) continue;
+      taskHandlers[name] = (input) => {
+        const invoke = invokers.get(name);
+        if (!invoke) throw new LocalDefinitionError(`function ${fn.logicalId} is not deployed`);
+        return invoke(input);
+      };
+    }
     const machine = new LocalStateMachine({
       definition: resolved.definition,
       functionsByArn: resolved.functionsByArn,
-      handlers,
+      handlers: taskHandlers,
+      stateMachineArn: resolved.stateMachineArn,
       waitTimeOverride: options.waitSeconds ?? 0.2,
       retryIntervalOverride: options.retryIntervalSeconds ?? 0.05,
     });
-    cleanups.push(async () => machine.abortAll());
+    cleanups.push(() => machine.abortAll());
+    const sfnEndpoint = await startLocalSfnEndpoint([{ arn: resolved.stateMachineArn, machine }]);
+    cleanups.push(() => sfnEndpoint.stop());
 
-    const stateMachineArn = resolved.stateMachineArn;
-    const endpoint = await startLocalSfnEndpoint([{ arn: stateMachineArn, machine }]);
-    cleanups.push(() => endpoint.stop());
-    const sfn = new SFNClient({
-      region: stack.region,
-      endpoint: endpoint.endpoint,
-      credentials: LOCAL_CREDENTIALS,
+    const bucketPolicy = deployed.buckets.find((b) => b.bucketName === bucket)?.policy;
+    const machineRole = deployed.stateMachineRoles[resolved.logicalId];
+    const gate: IamGate = await startIamGate({
+      account: LOCAL_ACCOUNT_ID,
+      region: LOCAL_ARN_REGION,
+      upstreams: {
+        s3: stack.s3.endpoint,
+        dynamodb: stack.dynamodb.endpoint,
+        secretsmanager: secrets.endpoint,
+        events: eventBridge.endpoint,
+        states: sfnEndpoint.endpoint,
+      },
+      principals: [
+        ...deployed.functions.map((fn) => ({
+          name: fn.logicalId,
+          principalArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${fn.role.roleName}/${fn.logicalId}`,
+          accessKeyId: `LOCAL${fn.logicalId.toUpperCase()}`.slice(0, 128),
+          identityPolicies: fn.role.policies,
+        })),
+        ...(machineRole
+          ? [
+              {
+                name: resolved.logicalId,
+                principalArn: `arn:aws:sts::${LOCAL_ACCOUNT_ID}:assumed-role/${machineRole.roleName}/states`,
+                accessKeyId: `LOCAL${resolved.logicalId.toUpperCase()}`,
+                identityPolicies: machineRole.policies,
+              },
+            ]
+          : []),
+      ],
+      resourcePolicy: (service, arn) =>
+        service === "s3" && arn.startsWith(`arn:aws:s3:::${bucket}`) ? bucketPolicy : undefined,
+      resolveSecretArn: (id) => secrets.resolveArn(id),
     });
-    cleanups.push(async () => sfn.destroy());
-    const startHandler = lambdaHandler("start", makeStart, () => ({ sfn, stateMachineArn }));
+    cleanups.push(() => gate.stop());
 
+    const logs: string[] = [];
+    const onLog = (line: string, functionName: string): void => {
+      logs.push(`${functionName} ${line}`);
+      options.onLog?.(line, functionName);
+    };
+    const lambdas = new Map<string, LocalLambda>();
+    for (const fn of deployed.functions) {
+      const lambda = new LocalLambda({
+        functionName: fn.logicalId,
+        codeDirectory: fn.codeDirectory,
+        handler: fn.handler,
+        environment: {
+          ...lambdaRuntimeEnvironment(fn),
+          ...fn.environment,
+          ...gate.envFor(fn.logicalId),
+        },
+        timeoutSeconds: fn.timeoutSeconds,
+        memorySizeMb: fn.memorySizeMb,
+        onLog,
+      });
+      lambdas.set(fn.logicalId, lambda);
+      cleanups.push(() => lambda.stop());
+    }
+
+    // Each Task invokes its function with the state machine's role, as Step Functions does.
+    for (const fn of Object.values(resolved.functionsByArn)) {
+      const lambda = lambdas.get(fn.logicalId);
+      if (!lambda || fn.relayFunction === undefined) continue;
+      const arn = Object.keys(resolved.functionsByArn).find(
+        (a) => resolved.functionsByArn[a]?.logicalId === fn.logicalId,
+      ) as string;
+      invokers.set(fn.relayFunction, async (input) => {
+        const decision = await gate.authorize(
+          resolved.logicalId,
+          "lambda",
+          "lambda:InvokeFunction",
+          arn,
+        );
+        if (!decision.allowed) {
+          const error = new Error(decision.reason ?? "not authorized to invoke the function");
+          error.name = "Lambda.AWSLambdaException";
+          throw error;
+        }
+        return lambda.invoke(input);
+      });
+    }
+
+    const events = createPublishedEvents();
+    const relayBuses = new Set(deployed.eventBuses.map((b) => b.name));
+    eventBridge.emitter.on("event", (event) => {
+      if (event.source !== EVENT_SOURCE || !relayBuses.has(event.busName)) return;
+      void events.publish(
+        event.detailType as keyof RelayEvents,
+        event.detail as RelayEvents[keyof RelayEvents],
+      );
+    });
+
+    // The template's rules, each delivering to the functions it has permission to invoke.
+    const pending = new Set<Promise<void>>();
+    const deadLetters: unknown[] = [];
+    for (const rule of deployed.rules) {
+      for (const target of rule.targetFunctions) {
+        const lambda = lambdas.get(target);
+        const fn = deployed.functions.find((f) => f.logicalId === target);
+        if (!lambda || !fn) continue;
+        eventBridge.addRule({
+          name: rule.logicalId,
+          eventBusName: rule.eventBusName,
+          eventPattern: rule.eventPattern,
+          target: (event) => {
+            const delivery = invokeAsync(lambda, fn, event).catch((error: unknown) => {
+              deadLetters.push({ event, error });
+              events.errors.push(error);
+            });
+            pending.add(delivery);
+            void delivery.finally(() => pending.delete(delivery));
+            return delivery;
+          },
+        });
+      }
+    }
+
+    const eventBridgeBuckets = new Set(
+      deployed.buckets.filter((b) => b.eventBridgeEnabled).map((b) => b.bucketName),
+    );
     const onObjectEvent = async (event: LocalS3Event): Promise<void> => {
-      if (event.bucket !== bucket || !event.eventName.startsWith("ObjectCreated:")) return;
-      await startHandler(toEventBridgeEvent(event));
+      // S3 sends to EventBridge only for buckets whose notifications say so.
+      if (!eventBridgeBuckets.has(event.bucket) || !event.eventName.startsWith("ObjectCreated:")) {
+        return;
+      }
+      eventBridge.putEvent(toEventBridgeEntry(event));
+      // The rule's targets run asynchronously; callers wait for the deliveries of this event.
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([...pending]);
     };
     if (options.watchBucket ?? true) {
       stack.events.on("object", (event) => {
-        onObjectEvent(event).catch((error: unknown) => {
-          events.errors.push(error);
-        });
+        onObjectEvent(event).catch((error: unknown) => events.errors.push(error));
       });
     }
+
+    const sfn = new SFNClient({
+      region: stack.region,
+      endpoint: sfnEndpoint.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    cleanups.push(() => sfn.destroy());
+    const table = deployed.tables[0];
+    if (!table) throw new LocalDefinitionError("the template has no DynamoDB table");
 
     return {
       stack,
       sandbox,
       bucket,
-      store,
+      store: UploadStore.fromClient(stack.dynamodb.client, { tableName: table.tableName }),
       machine,
-      stateMachineArn,
+      stateMachineArn: resolved.stateMachineArn,
       sfn,
       events,
-      template,
+      template: localTemplate,
+      deployed,
+      decisions: gate.decisions,
+      lambdas,
+      logs,
+      deadLetters,
       onObjectEvent,
       stop,
     };
@@ -210,17 +371,59 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   }
 }
 
-/** The EventBridge "Object Created" event S3 would send for a local object event. */
-export function toEventBridgeEvent(event: LocalS3Event): Record<string, unknown> {
+/**
+ * Invokes `fn` the way Lambda's asynchronous invocation does: on error, again up to its
+ * configured retry attempts; the last error rejects (the caller dead-letters the event).
+ */
+async function invokeAsync(
+  lambda: LocalLambda,
+  fn: DeployedFunction,
+  event: unknown,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await lambda.invoke(event);
+      return;
+    } catch (error) {
+      if (attempt >= fn.asyncRetryAttempts) throw error;
+    }
+  }
+}
+
+/** The variables Lambda itself sets in every function's environment. */
+function lambdaRuntimeEnvironment(fn: DeployedFunction): Record<string, string> {
   return {
-    version: "0",
-    id: `local-${event.sequencer}`,
-    "detail-type": "Object Created",
+    AWS_REGION: LOCAL_ARN_REGION,
+    AWS_DEFAULT_REGION: LOCAL_ARN_REGION,
+    AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySizeMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+    AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    LAMBDA_TASK_ROOT: fn.codeDirectory,
+    TZ: ":UTC",
+  };
+}
+
+/** The relay context keys of the given tunables. */
+function contextOf(settings: LocalRelaySettings = {}): Record<string, unknown> {
+  const context: Record<string, unknown> = {};
+  const keys = RELAY_CONTEXT_KEYS as Readonly<Record<string, string>>;
+  for (const [name, value] of Object.entries(settings)) {
+    const key = keys[name];
+    if (key === undefined) throw new Error(`unknown relay setting ${name}`);
+    if (value !== undefined) context[key] = typeof value === "boolean" ? String(value) : value;
+  }
+  return context;
+}
+
+/** The PutEvents entry S3 sends to EventBridge for a local object event. */
+function toEventBridgeEntry(event: LocalS3Event) {
+  return {
     source: "aws.s3",
-    account: "000000000000",
-    time: event.eventTime,
-    region: "us-east-1",
+    detailType: "Object Created",
     resources: [`arn:aws:s3:::${event.bucket}`],
+    time: event.eventTime,
     detail: {
       version: "0",
       bucket: { name: event.bucket },
@@ -232,31 +435,24 @@ export function toEventBridgeEvent(event: LocalS3Event): Record<string, unknown>
   };
 }
 
-function environmentOf(
-  functionsByArn: Record<
-    string,
-    { relayFunction: string | undefined; environment: Record<string, string> }
-  >,
-  relayFunction: string,
-): Record<string, string | undefined> {
-  const fn = Object.values(functionsByArn).find((f) => f.relayFunction === relayFunction);
-  return fn?.environment ?? {};
+function onlyOfType(template: MutableTemplate, type: string): string {
+  const ids = Object.entries(template.Resources)
+    .filter(([, r]) => r.Type === type)
+    .map(([id]) => id);
+  if (ids.length !== 1) {
+    throw new LocalDefinitionError(`expected one ${type} in the template, found ${ids.length}`);
+  }
+  return ids[0] as string;
 }
 
 /** CreateTable input from the template's own table definition. */
-function tableInputOf(template: CfnTemplate, tableName: string): CreateTableCommandInput {
-  const tables = Object.values(template.Resources ?? {}).filter(
-    (r) => r.Type === "AWS::DynamoDB::Table",
-  );
-  if (tables.length !== 1) {
-    throw new Error(`expected one DynamoDB table in the template, found ${tables.length}`);
-  }
-  const props = (tables[0]?.Properties ?? {}) as Pick<
+function tableInputOf(table: DeployedStack["tables"][number]): CreateTableCommandInput {
+  const props = table.properties as Pick<
     CreateTableCommandInput,
     "KeySchema" | "AttributeDefinitions"
   >;
   return {
-    TableName: tableName,
+    TableName: table.tableName,
     KeySchema: props.KeySchema,
     AttributeDefinitions: props.AttributeDefinitions,
     BillingMode: "PAY_PER_REQUEST",

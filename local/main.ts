@@ -7,9 +7,8 @@
  * Without: relays a generated sample, then watches the bucket for whatever else is dropped into
  * it, until Ctrl-C. Exit codes: 0 done, 1 an upload failed, 2 bad usage.
  *
- * The modules under `cli/` must not load the relay's Lambda code, even indirectly (type imports
- * aside): `startSession` sets the Powertools log level before importing it, and a static import
- * would run first.
+ * The functions run as their shipped bundles in workers, with their synthesized environment:
+ * their log lines reach this process through `onLog`, and only warnings and errors are shown.
  */
 
 import { createHash } from "node:crypto";
@@ -117,19 +116,24 @@ function shutdown(session: Session, code: number): Promise<void> {
 
 /** Starts the relay, its progress display and the monitor of its executions. */
 async function startSession(request: Request): Promise<Session> {
-  // Before the relay's modules load: their Powertools logger reads its level once, when
-  // created, and its INFO lines would tear the bars. Errors still come through (on stderr).
-  process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-  process.stdout.write("starting the local relay (synthesizing the CDK app takes a few seconds)\n");
+  process.stdout.write(
+    "starting the local relay (synthesizing the CDK app and bundling its functions takes a few seconds)\n",
+  );
   const { startLocalRelay } = await import("./local-relay.js");
+  // The functions' log lines stay in relay.logs; warnings and errors are shown, scrubbed.
+  let show: (line: string) => void = () => undefined;
   const relay = await startLocalRelay({
     ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
     ...(request.remote ? { remote: request.remote } : {}),
     ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),
+    onLog: (line, functionName) => {
+      if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) show(`${functionName}: ${line}`);
+    },
   });
   const secrets = [request.remote?.apiKey, relay.sandbox?.apiKey].filter((s) => s !== undefined);
   const scrub = scrubberOf(secrets);
   const board = new ProgressBoard();
+  show = (line) => board.print(scrub(line));
   const monitor = new UploadMonitor(relay, board, scrub);
   monitor.start();
   const provider = request.remote

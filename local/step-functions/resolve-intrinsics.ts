@@ -25,6 +25,72 @@ export interface CfnResource {
 export interface CfnTemplate {
   readonly Resources?: Readonly<Record<string, CfnResource>>;
   readonly Parameters?: Readonly<Record<string, { readonly Default?: unknown }>>;
+  /**
+   * Local physical names by logical id, where the default (the name property the template
+   * gives, else the logical id) will not do, e.g. a bucket name s3rver accepts.
+   */
+  readonly LocalPhysicalNames?: Readonly<Record<string, string>>;
+}
+
+/** The property that carries a resource type's physical name, when the template sets it. */
+const NAME_PROPERTIES: Readonly<Record<string, string>> = {
+  "AWS::S3::Bucket": "BucketName",
+  "AWS::DynamoDB::Table": "TableName",
+  "AWS::Events::EventBus": "Name",
+  "AWS::SecretsManager::Secret": "Name",
+  "AWS::SQS::Queue": "QueueName",
+  "AWS::Logs::LogGroup": "LogGroupName",
+  "AWS::IAM::Role": "RoleName",
+  "AWS::Events::Rule": "Name",
+};
+
+/**
+ * The physical name a deployment would give `logicalId`: the local override, else the name
+ * the template sets, else the logical id (lowercased for buckets, which S3 requires).
+ */
+export function physicalNameOf(logicalId: string, template: CfnTemplate, where: string): string {
+  const override = template.LocalPhysicalNames?.[logicalId];
+  if (override !== undefined) return override;
+  const resource = findResource(logicalId, template, where, "Ref");
+  const nameProperty = NAME_PROPERTIES[resource.Type];
+  const given = nameProperty ? resource.Properties?.[nameProperty] : undefined;
+  if (given !== undefined) return resolveToString(given, template, where);
+  return resource.Type === "AWS::S3::Bucket" ? logicalId.toLowerCase() : logicalId;
+}
+
+/** The ARN of a resource, in the format its service uses. */
+function arnOf(logicalId: string, template: CfnTemplate, where: string): string {
+  const resource = findResource(logicalId, template, where, "Fn::GetAtt");
+  const name = (): string => physicalNameOf(logicalId, template, where);
+  const regional = (service: string, rest: string): string =>
+    `arn:${LOCAL_PARTITION}:${service}:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:${rest}`;
+  switch (resource.Type) {
+    case LAMBDA_FUNCTION:
+      return localFunctionArn(logicalId);
+    case STATE_MACHINE:
+      return localStateMachineArn(logicalId);
+    case "AWS::S3::Bucket":
+      return `arn:${LOCAL_PARTITION}:s3:::${name()}`;
+    case "AWS::DynamoDB::Table":
+      return regional("dynamodb", `table/${name()}`);
+    case "AWS::Events::EventBus":
+      return regional("events", `event-bus/${name()}`);
+    case "AWS::SQS::Queue":
+      return regional("sqs", name());
+    case "AWS::Logs::LogGroup":
+      return regional("logs", `log-group:${name()}:*`);
+    case "AWS::Events::Rule":
+      return regional("events", `rule/${name()}`);
+    case "AWS::IAM::Role":
+      return `arn:${LOCAL_PARTITION}:iam::${LOCAL_ACCOUNT_ID}:role/${name()}`;
+    case "AWS::SecretsManager::Secret":
+      // Secrets Manager appends six random characters to every secret's ARN.
+      return regional("secretsmanager", `secret:${name()}-LOCAL0`);
+    default: {
+      const service = resource.Type.split("::")[1]?.toLowerCase() ?? "unknown";
+      return regional(service, logicalId);
+    }
+  }
 }
 
 const LAMBDA_FUNCTION = "AWS::Lambda::Function";
@@ -120,10 +186,13 @@ function resolveRef(target: string, template: CfnTemplate, where: string): strin
     return String(parameter.Default);
   }
   const resource = findResource(target, template, where, "Ref");
-  // Ref gives a function's name and a state machine's ARN; for other resources the logical id
-  // stands in for the physical name the deployment would choose.
-  if (resource.Type === STATE_MACHINE) return localStateMachineArn(target);
-  return target;
+  // Ref gives a state machine's and a secret's ARN, a function's name (its logical id
+  // locally), and for the other resources here their physical name.
+  if (resource.Type === STATE_MACHINE || resource.Type === "AWS::SecretsManager::Secret") {
+    return arnOf(target, template, where);
+  }
+  if (resource.Type === LAMBDA_FUNCTION) return target;
+  return physicalNameOf(target, template, where);
 }
 
 function resolveGetAtt(
@@ -133,13 +202,11 @@ function resolveGetAtt(
   where: string,
 ): string {
   const resource = findResource(logicalId, template, where, "Fn::GetAtt");
-  if (attribute === "Arn") {
-    if (resource.Type === LAMBDA_FUNCTION) return localFunctionArn(logicalId);
-    if (resource.Type === STATE_MACHINE) return localStateMachineArn(logicalId);
-    const service = resource.Type.split("::")[1]?.toLowerCase() ?? "unknown";
-    return `arn:${LOCAL_PARTITION}:${service}:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:${logicalId}`;
-  }
+  if (attribute === "Arn") return arnOf(logicalId, template, where);
   if (attribute === "Name" && resource.Type === STATE_MACHINE) return logicalId;
+  if (attribute === "Name" || attribute === "QueueName") {
+    return physicalNameOf(logicalId, template, where);
+  }
   throw new LocalDefinitionError(
     `${where}: Fn::GetAtt ${logicalId}.${attribute} (${resource.Type}) is not supported by the local runner`,
   );
