@@ -31,6 +31,7 @@ import {
   type StepSpec,
 } from "../functions/core/step-registry.js";
 import { isLoopbackHost } from "../functions/core/url-policy.js";
+import { bundleFingerprint } from "./bundle-fingerprint.js";
 import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
 import { buildRelayDefinition } from "./state-machine-definition.js";
 
@@ -217,6 +218,19 @@ const ESM_REQUIRE_BANNER =
 
 const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 
+/** How every function is bundled. */
+const BUNDLING = {
+  format: nodejs.OutputFormat.ESM,
+  banner: ESM_REQUIRE_BANNER,
+  mainFields: ["module", "main"],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  target: "node22",
+  // Bundle the AWS SDK too: the deployed code runs the SDK version it was tested with.
+  externalModules: [],
+} as const satisfies nodejs.BundlingOptions;
+
 /**
  * The relay pipeline: a drop bucket whose "Object Created" events start one Step Functions
  * execution per object, which carries the object chunk by chunk into the provider's
@@ -344,15 +358,9 @@ export class RelayPipeline extends Construct {
           NODE_OPTIONS: "--enable-source-maps",
         },
         bundling: {
-          format: nodejs.OutputFormat.ESM,
-          banner: ESM_REQUIRE_BANNER,
-          mainFields: ["module", "main"],
-          minify: true,
-          sourceMap: true,
-          sourcesContent: false,
-          target: "node22",
-          // Bundle the AWS SDK too: the deployed code runs the SDK version it was tested with.
-          externalModules: [],
+          ...BUNDLING,
+          // The same inputs make the same bundle: CDK then skips bundling a staged one.
+          assetHash: bundleFingerprint(PROJECT_ROOT, { entry: spec.entry, ...BUNDLING }),
         },
         // The start function is invoked asynchronously by EventBridge: an event it fails on
         // twice goes to the dead-letter queue instead of vanishing.

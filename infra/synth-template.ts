@@ -3,9 +3,10 @@
  * state machine of this very template, so local and AWS run one definition.
  */
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { App } from "aws-cdk-lib";
 import { pipelinePropsFromContext, RelayStack } from "./relay-stack.js";
 
@@ -37,15 +38,28 @@ export interface RelayAssembly {
   dispose(): void;
 }
 
+/** Where bundles are kept between synths, by asset hash (which fingerprints their inputs). */
+const BUNDLE_CACHE = fileURLToPath(
+  new URL("../node_modules/.cache/relay-bundles/", import.meta.url),
+);
+
 /**
  * Synthesizes the app's `RelayStack` with its functions bundled, exactly as `cdk synth` does,
  * into a temp directory that stays until `dispose()`: what the local stack runs.
+ *
+ * Bundles staged by an earlier synth are linked in first: the functions' asset hashes
+ * fingerprint every bundle input, so CDK skips bundling one whose folder exists, and bundles
+ * only what changed. New bundles are kept for the next synth.
  */
 export function synthRelayAssembly(
   options: Omit<SynthRelayTemplateOptions, "bundle"> = {},
 ): RelayAssembly {
   const outdir = mkdtempSync(join(tmpdir(), "relay-assembly-"));
   try {
+    mkdirSync(BUNDLE_CACHE, { recursive: true });
+    for (const asset of readdirSync(BUNDLE_CACHE)) {
+      if (asset.startsWith("asset.")) symlinkSync(join(BUNDLE_CACHE, asset), join(outdir, asset));
+    }
     const app = new App({ outdir, context: { ...options.context } });
     const stack = new RelayStack(app, "Relay", {
       env: DUMMY_ENV,
@@ -55,6 +69,7 @@ export function synthRelayAssembly(
       string,
       unknown
     >;
+    keepNewBundles(outdir, template);
     return {
       template,
       directory: outdir,
@@ -91,4 +106,31 @@ export function synthRelayTemplate(
     // Nothing needs the assembly once the template is read.
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/** Moves the bundles this synth built into the cache (linking them back), and drops stale ones. */
+function keepNewBundles(outdir: string, template: Record<string, unknown>): void {
+  const used = new Set<string>();
+  for (const resource of Object.values((template.Resources ?? {}) as Record<string, CfnLike>)) {
+    const key = resource.Properties?.Code?.S3Key;
+    if (typeof key === "string") used.add(`asset.${key.replace(/\.zip$/, "")}`);
+  }
+  for (const entry of readdirSync(outdir, { withFileTypes: true })) {
+    if (!entry.name.startsWith("asset.") || !entry.isDirectory() || !used.has(entry.name)) continue;
+    const cached = join(BUNDLE_CACHE, entry.name);
+    try {
+      // Atomic: a parallel synth that kept the same bundle first wins, ours stays local.
+      renameSync(join(outdir, entry.name), cached);
+      symlinkSync(cached, join(outdir, entry.name));
+    } catch {
+      // Kept by another process already; this assembly keeps its own copy.
+    }
+  }
+  for (const asset of readdirSync(BUNDLE_CACHE)) {
+    if (!used.has(asset)) rmSync(join(BUNDLE_CACHE, asset), { recursive: true, force: true });
+  }
+}
+
+interface CfnLike {
+  readonly Properties?: { readonly Code?: { readonly S3Key?: unknown } };
 }
