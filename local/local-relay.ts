@@ -400,6 +400,7 @@ function lambdaRuntimeEnvironment(fn: DeployedFunction): Record<string, string> 
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySizeMb),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
     AWS_EXECUTION_ENV: "AWS_Lambda_nodejs22.x",
+    AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     LAMBDA_TASK_ROOT: fn.codeDirectory,
     TZ: ":UTC",
   };

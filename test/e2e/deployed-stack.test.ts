@@ -7,9 +7,11 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RelayFunctionName } from "../../functions/core/step-registry.js";
 import { type LocalRelay, type MutableTemplate, startLocalRelay } from "../../local/local-relay.js";
+import type { LocalS3Event } from "../../local/local-stack.js";
 import { drop, expectDelivered } from "./relay-harness.js";
 
 const CHUNK = 256 * 1024;
@@ -94,6 +96,30 @@ describe("the local stack proves the deployed one", () => {
       expect(d).toMatchObject({ service: "s3", action: "s3:GetObject" });
       expect(d.resource).toBe(`arn:aws:s3:::${relay.bucket}/iam/video.mp4`);
     }
+  });
+
+  it("starts an execution only for events the synthesized rule's pattern matches", async () => {
+    relay = await startLocalRelay({
+      sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK },
+      context: { "relay:keyPrefix": "incoming/" },
+      watchBucket: false,
+    });
+    const put = async (key: string) => {
+      const seen = new Promise<LocalS3Event>((resolve) =>
+        relay?.stack.events.once("object", resolve),
+      );
+      await relay?.stack.s3.client.send(
+        new PutObjectCommand({ Bucket: relay.bucket, Key: key, Body: randomBytes(10) }),
+      );
+      // Delivered as S3 would to EventBridge; resolves once the rule's targets have run.
+      await relay?.onObjectEvent(await seen);
+    };
+    await put("elsewhere/video.mp4");
+    expect(relay.machine.list()).toHaveLength(0);
+    await put("incoming/video.mp4");
+    expect(relay.machine.list().map((e) => JSON.parse(e.inputJson).key)).toEqual([
+      "incoming/video.mp4",
+    ]);
   });
 
   it("kills a function past its timeout; the Task's Retry then its Catch take over", async () => {
