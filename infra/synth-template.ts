@@ -3,6 +3,7 @@
  * state machine of this very template, so local and AWS run one definition.
  */
 
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,8 +14,8 @@ import { pipelinePropsFromContext, RelayStack } from "./relay-stack.js";
 /** Options of {@link synthRelayTemplate}. */
 export interface SynthRelayTemplateOptions {
   /**
-   * Bundle the functions with esbuild. The local runner maps functions to local code by their
-   * `RELAY_FUNCTION` env var and needs no bundles, so skipping them saves seconds.
+   * Bundle the functions with esbuild. Template-only readers (infra tests) skip it to save
+   * seconds; the local stack runs bundles and uses {@link synthRelayAssembly}.
    * @default false
    */
   readonly bundle?: boolean;
@@ -38,9 +39,17 @@ export interface RelayAssembly {
   dispose(): void;
 }
 
-/** Where bundles are kept between synths, by asset hash (which fingerprints their inputs). */
-const BUNDLE_CACHE = fileURLToPath(
-  new URL("../node_modules/.cache/relay-bundles/", import.meta.url),
+/**
+ * Where bundles are kept between synths, by asset hash (which fingerprints their inputs).
+ * Outside the project on purpose: a bundle run from there cannot resolve a package it left out
+ * from the project's node_modules, just as on Lambda.
+ */
+const BUNDLE_CACHE = join(
+  tmpdir(),
+  `relay-bundles-${createHash("sha256")
+    .update(fileURLToPath(new URL("..", import.meta.url)))
+    .digest("hex")
+    .slice(0, 12)}`,
 );
 
 /**
@@ -49,7 +58,7 @@ const BUNDLE_CACHE = fileURLToPath(
  *
  * Bundles staged by an earlier synth are linked in first: the functions' asset hashes
  * fingerprint every bundle input, so CDK skips bundling one whose folder exists, and bundles
- * only what changed. New bundles are kept for the next synth.
+ * only what changed. New bundles are kept for the next synth (in the OS temp folder).
  */
 export function synthRelayAssembly(
   options: Omit<SynthRelayTemplateOptions, "bundle"> = {},
