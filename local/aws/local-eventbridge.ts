@@ -11,9 +11,8 @@
 
 import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { EventBridgeEvent as LambdaEventBridgeEvent } from "aws-lambda";
+import { AwsServiceError, startAwsJsonServer } from "./aws-json-server.js";
 import { compileEventPattern, type EventPatternMatcher } from "./event-pattern.js";
 
 /** The envelope EventBridge delivers to a target. */
@@ -95,20 +94,9 @@ interface CompiledRule {
   readonly target: (event: EventBridgeEvent) => Promise<void>;
 }
 
-const TARGET_PREFIX = "AWSEvents.";
 /** Most entries one PutEvents call may carry. */
 const MAX_ENTRIES = 10;
 const BUS_ARN = /^arn:[^:]+:events:([^:]+):(\d{12}):event-bus\/(.+)$/;
-
-/** An error answered as `{"__type", "message"}`, which the SDK raises as an exception of that name. */
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** A per-entry PutEvents failure. */
 class EntryError extends Error {
@@ -201,7 +189,7 @@ export async function startLocalEventBridge(
   const putEvents = (body: Body): Body => {
     const entries = body.Entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
-      throw new ServiceError(
+      throw new AwsServiceError(
         "ValidationException",
         `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length between 1 and ${MAX_ENTRIES}`,
       );
@@ -225,20 +213,19 @@ export async function startLocalEventBridge(
     };
   };
 
-  const server = createServer((request, response) => {
-    handle(putEvents, request, response).catch((error: unknown) => {
-      send(response, 500, { __type: "InternalException", message: String(error) });
-    });
+  const server = await startAwsJsonServer({
+    targetPrefix: "AWSEvents",
+    jsonVersion: "1.1",
+    operations: { PutEvents: putEvents },
+    internalErrorType: "InternalException",
+    unknownOperationMessage: (target) =>
+      `Operation ${target} is not supported by the local EventBridge`,
+    // A body that is not an object carries no Entries: PutEvents' validation answers it.
+    nonObjectBody: "empty",
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     events,
     targetErrors,
     emitter,
@@ -271,14 +258,7 @@ export async function startLocalEventBridge(
     settled: async () => {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
-    stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The SDK keeps connections alive; close would wait on them otherwise.
-        server.closeAllConnections();
-      });
-      return stopped;
-    },
+    stop: () => server.stop(),
   };
 }
 
@@ -359,51 +339,6 @@ function parseTime(value: unknown): Date {
     throw new EntryError("InvalidArgument", "Parameter Time is not valid.");
   }
   return date;
-}
-
-async function handle(
-  putEvents: (body: Body) => Body,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const target = String(request.headers["x-amz-target"] ?? "");
-  const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-  if (request.method !== "POST" || operation !== "PutEvents") {
-    send(response, 400, {
-      __type: "UnknownOperationException",
-      message: `Operation ${target || "(no X-Amz-Target)"} is not supported by the local EventBridge`,
-    });
-    return;
-  }
-  let body: unknown;
-  try {
-    const text = Buffer.concat(chunks).toString("utf8");
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    send(response, 400, { __type: "SerializationException", message: "Body is not JSON" });
-    return;
-  }
-  try {
-    send(response, 200, putEvents(isPlainObject(body) ? body : {}));
-  } catch (error) {
-    if (error instanceof ServiceError) {
-      send(response, 400, { __type: error.type, message: error.message });
-      return;
-    }
-    throw error;
-  }
-}
-
-function send(response: ServerResponse, status: number, body: Body): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.1",
-    "content-length": Buffer.byteLength(text),
-    "x-amzn-requestid": randomUUID(),
-  });
-  response.end(text);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -10,8 +10,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { AwsServiceError, startAwsJsonServer } from "./aws-json-server.js";
 
 /** A secret the endpoint serves. */
 export interface LocalSecret {
@@ -51,21 +50,10 @@ interface SecretRecord {
 
 type Body = Record<string, unknown>;
 
-const TARGET_PREFIX = "secretsmanager.";
 /** The ARN of a secret: `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>[-XXXXXX]`. */
 const SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]+:\d{12}:secret:(.+)$/;
 /** The random suffix Secrets Manager appends to a secret's name in its ARN. */
 const RANDOM_SUFFIX = /-[A-Za-z0-9]{6}$/;
-
-/** An error answered as `{"__type", "message"}`, which the SDK raises as an exception of that name. */
-class ServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Starts the endpoint on 127.0.0.1 and a free port. */
 export async function startLocalSecretsManager(
@@ -75,19 +63,18 @@ export async function startLocalSecretsManager(
   assertUnique(records);
   const find = (secretId: string): SecretRecord | undefined => findSecret(records, secretId);
 
-  const server = createServer((request, response) => {
-    handle(find, request, response).catch((error: unknown) => {
-      send(response, 500, { __type: "InternalServiceError", message: String(error) });
-    });
+  const server = await startAwsJsonServer({
+    targetPrefix: "secretsmanager",
+    jsonVersion: "1.1",
+    operations: { GetSecretValue: (body) => getSecretValue(find, body) },
+    internalErrorType: "InternalServiceError",
+    unknownOperationMessage: (target) =>
+      `Operation ${target} is not supported by the local Secrets Manager`,
+    // A body that is not an object names no secret: GetSecretValue's validation answers it.
+    nonObjectBody: "empty",
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     resolveArn: (secretId) => find(secretId)?.arn,
     setValue: (arnOrName, value) => {
       const record = find(arnOrName);
@@ -96,14 +83,7 @@ export async function startLocalSecretsManager(
       record.versionId = randomUUID();
       record.createdDate = new Date();
     },
-    stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The SDK keeps connections alive; close would wait on them otherwise.
-        server.closeAllConnections();
-      });
-      return stopped;
-    },
+    stop: () => server.stop(),
   };
 }
 
@@ -142,66 +122,30 @@ function findSecret(records: readonly SecretRecord[], secretId: string): SecretR
   return records.find((record) => record.name === secretId);
 }
 
-async function handle(
-  find: (secretId: string) => SecretRecord | undefined,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const target = String(request.headers["x-amz-target"] ?? "");
-  const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
-  if (request.method !== "POST" || operation !== "GetSecretValue") {
-    send(response, 400, {
-      __type: "UnknownOperationException",
-      message: `Operation ${target || "(no X-Amz-Target)"} is not supported by the local Secrets Manager`,
-    });
-    return;
-  }
-  let body: unknown;
-  try {
-    const text = Buffer.concat(chunks).toString("utf8");
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    send(response, 400, { __type: "SerializationException", message: "Body is not JSON" });
-    return;
-  }
-  try {
-    send(response, 200, getSecretValue(find, body));
-  } catch (error) {
-    if (error instanceof ServiceError) {
-      send(response, 400, { __type: error.type, message: error.message });
-      return;
-    }
-    throw error;
-  }
-}
-
-function getSecretValue(find: (secretId: string) => SecretRecord | undefined, body: unknown): Body {
-  const input: Body = typeof body === "object" && body !== null ? (body as Body) : {};
-  const { SecretId: secretId, VersionId: versionId, VersionStage: versionStage } = input;
+function getSecretValue(find: (secretId: string) => SecretRecord | undefined, body: Body): Body {
+  const { SecretId: secretId, VersionId: versionId, VersionStage: versionStage } = body;
   if (typeof secretId !== "string" || secretId === "") {
-    throw new ServiceError(
+    throw new AwsServiceError(
       "ValidationException",
       "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
     );
   }
   const record = find(secretId);
   if (!record) {
-    throw new ServiceError(
+    throw new AwsServiceError(
       "ResourceNotFoundException",
       "Secrets Manager can't find the specified secret.",
     );
   }
   // Only the current version exists locally; asking for another must not get it silently.
   if (versionId !== undefined && versionId !== record.versionId) {
-    throw new ServiceError(
+    throw new AwsServiceError(
       "ResourceNotFoundException",
       `Secrets Manager can't find the specified secret value for VersionId: ${String(versionId)}`,
     );
   }
   if (versionStage !== undefined && versionStage !== "AWSCURRENT") {
-    throw new ServiceError(
+    throw new AwsServiceError(
       "ResourceNotFoundException",
       `Secrets Manager can't find the specified secret value for staging label: ${String(versionStage)}`,
     );
@@ -215,14 +159,4 @@ function getSecretValue(find: (secretId: string) => SecretRecord | undefined, bo
     // Dates travel as epoch seconds in the AWS JSON protocol.
     CreatedDate: record.createdDate.getTime() / 1000,
   };
-}
-
-function send(response: ServerResponse, status: number, body: Body): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.1",
-    "content-length": Buffer.byteLength(text),
-    "x-amzn-requestid": randomUUID(),
-  });
-  response.end(text);
 }

@@ -11,8 +11,7 @@
  */
 
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AwsJsonOperation, startAwsJsonServer } from "../aws/aws-json-server.js";
 import { toAwsHistoryEvent } from "./aws-history-events.js";
 import {
   ExecutionDoesNotExistError,
@@ -38,7 +37,6 @@ export interface LocalSfnEndpoint {
 }
 
 type Body = Record<string, unknown>;
-type Operation = (body: Body) => Body | Promise<Body>;
 
 /** Page size when the caller gives no `maxResults` (as on AWS). */
 const DEFAULT_PAGE_SIZE = 100;
@@ -49,83 +47,21 @@ const MAX_PAGE_SIZE = 1000;
 export async function startLocalSfnEndpoint(
   machines: readonly LocalSfnMachine[],
 ): Promise<LocalSfnEndpoint> {
-  const operations = makeOperations(machines);
-  const server = createServer((request, response) => {
-    handle(operations, request, response).catch((error: unknown) => {
-      send(response, 500, { __type: "InternalFailure", message: String(error) });
-    });
+  const server = await startAwsJsonServer({
+    targetPrefix: "AWSStepFunctions",
+    jsonVersion: "1.0",
+    operations: makeOperations(machines),
+    internalErrorType: "InternalFailure",
+    // The layer's errors carry the Step Functions error code as their name.
+    errorReply: (error) =>
+      error instanceof LocalStepFunctionsError
+        ? { status: error.statusCode, type: error.name, message: error.message }
+        : undefined,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let stopped: Promise<void> | undefined;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // The SDK keeps connections alive; close would wait on them otherwise.
-        server.closeAllConnections();
-      });
-      return stopped;
-    },
-  };
+  return { endpoint: server.endpoint, stop: () => server.stop() };
 }
 
-async function handle(
-  operations: Readonly<Record<string, Operation>>,
-  request: IncomingMessage,
-  response: ServerResponse,
-): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  const target = String(request.headers["x-amz-target"] ?? "");
-  const operation = target.startsWith("AWSStepFunctions.")
-    ? operations[target.slice("AWSStepFunctions.".length)]
-    : undefined;
-  if (request.method !== "POST" || !operation) {
-    send(response, 400, {
-      __type: "UnknownOperationException",
-      message: `Unknown operation ${target || "(no X-Amz-Target)"}`,
-    });
-    return;
-  }
-  let body: unknown;
-  try {
-    const text = Buffer.concat(chunks).toString("utf8");
-    body = text === "" ? {} : JSON.parse(text);
-  } catch {
-    send(response, 400, { __type: "SerializationException", message: "Body is not JSON" });
-    return;
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    send(response, 400, { __type: "SerializationException", message: "Body is not an object" });
-    return;
-  }
-  try {
-    send(response, 200, await operation(body as Body));
-  } catch (error) {
-    if (error instanceof LocalStepFunctionsError) {
-      send(response, error.statusCode, { __type: error.name, message: error.message });
-      return;
-    }
-    throw error;
-  }
-}
-
-function send(response: ServerResponse, status: number, body: Body): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/x-amz-json-1.0",
-    "content-length": Buffer.byteLength(text),
-    "x-amzn-requestid": randomUUID(),
-  });
-  response.end(text);
-}
-
-function makeOperations(machines: readonly LocalSfnMachine[]): Record<string, Operation> {
+function makeOperations(machines: readonly LocalSfnMachine[]): Record<string, AwsJsonOperation> {
   const machineOf = (arn: unknown): LocalSfnMachine => {
     const found = machines.find((entry) => entry.arn === arn);
     if (!found) throw new StateMachineDoesNotExistError(`State Machine Does Not Exist: '${arn}'`);
