@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { type LambdaErrorReport, LambdaFunctionError } from "./lambda-function-error.js";
+import type { LocalLambdaSpec } from "./local-lambda.js";
 import { forEachLine } from "./log-lines.js";
 
 const WORKER_URL = new URL("./lambda-worker.mjs", import.meta.url);
@@ -27,16 +28,8 @@ const INIT_TIMEOUT_MS = 10_000;
 /** The errorType Lambda reports (and Step Functions shows) for a function that timed out. */
 export const TIMEOUT_ERROR_TYPE = "Sandbox.Timedout";
 
-/** What an execution environment is started from: one function's deployed configuration. */
-export interface EnvironmentSpec {
-  readonly functionName: string;
-  readonly codeDirectory: string;
-  readonly handler: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly timeoutSeconds: number;
-  readonly memorySizeMb: number;
-  readonly onLog: (line: string, functionName: string) => void;
-}
+/** What an execution environment is started from: the function's spec, its log sink required. */
+export type EnvironmentSpec = Required<LocalLambdaSpec>;
 
 /**
  * V8 old-generation limit for a memory setting. Lambda's Node.js bootstrap gives V8
