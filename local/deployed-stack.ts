@@ -40,6 +40,8 @@ export interface DeployedFunction {
   readonly timeoutSeconds: number;
   readonly memorySizeMb: number;
   readonly role: DeployedRole;
+  /** Log group its lines go to: `LoggingConfig.LogGroup`, else `/aws/lambda/<name>`. */
+  readonly logGroupName: string;
   /** Async invocation retries (`AWS::Lambda::EventInvokeConfig`), Lambda's default 2. */
   readonly asyncRetryAttempts: number;
 }
@@ -157,6 +159,9 @@ export function readDeployedStack(template: CfnTemplate, assemblyDirectory: stri
         timeoutSeconds: Number(props.Timeout ?? 3),
         memorySizeMb: Number(props.MemorySize ?? 128),
         role: roleOf(props.Role, `${where} Role`),
+        logGroupName: (props.LoggingConfig as { LogGroup?: unknown } | undefined)?.LogGroup
+          ? str((props.LoggingConfig as { LogGroup: unknown }).LogGroup, `${where} LogGroup`)
+          : `/aws/lambda/${logicalId}`,
         asyncRetryAttempts: retriesByFunction.get(logicalId) ?? 2,
       };
     });

@@ -237,10 +237,29 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     });
     cleanups.push(() => gate.stop());
 
+    // Lambda delivers a function's lines to its log group with the function's role: a role
+    // that may not write there loses them, silently, as on AWS.
     const logs: string[] = [];
-    const onLog = (line: string, functionName: string): void => {
-      logs.push(`${functionName} ${line}`);
-      options.onLog?.(line, functionName);
+    const logDelivery = new Map<string, Promise<boolean>>();
+    const mayLog = (fn: DeployedFunction): Promise<boolean> => {
+      let allowed = logDelivery.get(fn.logicalId);
+      if (!allowed) {
+        const stream = `arn:aws:logs:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:log-group:${fn.logGroupName}:log-stream:local`;
+        allowed = Promise.all(
+          ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) =>
+            gate.authorize(fn.logicalId, "logs", action, stream),
+          ),
+        ).then((decisions) => decisions.every((d) => d.allowed));
+        logDelivery.set(fn.logicalId, allowed);
+      }
+      return allowed;
+    };
+    const onLog = (fn: DeployedFunction) => (line: string) => {
+      void mayLog(fn).then((allowed) => {
+        if (!allowed) return;
+        logs.push(`${fn.logicalId} ${line}`);
+        options.onLog?.(line, fn.logicalId);
+      });
     };
     const lambdas = new Map<string, LocalLambda>();
     for (const fn of deployed.functions) {
@@ -255,7 +274,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         },
         timeoutSeconds: fn.timeoutSeconds,
         memorySizeMb: fn.memorySizeMb,
-        onLog,
+        onLog: onLog(fn),
       });
       lambdas.set(fn.logicalId, lambda);
       cleanups.push(() => lambda.stop());

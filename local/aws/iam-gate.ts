@@ -54,8 +54,11 @@ export interface GatePrincipal {
   readonly identityPolicies: readonly { readonly name: string; readonly policy: unknown }[];
 }
 
-/** Services a decision may be about: the gated ones, plus Lambda invocations checked in-process via `authorize`. */
-export type AuthorizedService = GatedService | "lambda";
+/**
+ * Services a decision may be about: the gated ones, plus checks made in-process via
+ * `authorize` (Lambda invocations by a state machine, log delivery by the Lambda runtime).
+ */
+export type AuthorizedService = GatedService | "lambda" | "logs";
 
 /** One authorization decision of the gate. */
 export interface GateDecision {

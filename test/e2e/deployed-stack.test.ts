@@ -98,6 +98,21 @@ describe("the local stack proves the deployed one", () => {
     }
   });
 
+  it("loses a function's log lines when its role may not write its log group, as Lambda does", async () => {
+    relay = await smallRelay(withoutGrant("finish", "logs:PutLogEvents"));
+    const body = randomBytes(CHUNK);
+    await expectDelivered(relay, await drop(relay, "logs/video.mp4", body), body);
+    const finishId = relay.deployed.functions.find((f) => f.relayFunction === "finish")?.logicalId;
+    expect(relay.logs.some((line) => line.startsWith(`${finishId} `))).toBe(false);
+    expect(relay.logs.some((line) => line.includes('"message":"transfer done"'))).toBe(true);
+    // The statement granting both is gone: neither is allowed, and nothing else was denied.
+    const denied = relay.decisions.filter((d) => !d.allowed).map((d) => [d.principal, d.action]);
+    expect(denied.sort()).toEqual([
+      [finishId, "logs:CreateLogStream"],
+      [finishId, "logs:PutLogEvents"],
+    ]);
+  });
+
   it("starts an execution only for events the synthesized rule's pattern matches", async () => {
     relay = await startLocalRelay({
       sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK },
@@ -162,8 +177,6 @@ describe("the local stack proves the deployed one", () => {
 
     // Actions sent on a function's behalf by AWS services, or never locally: see each reason.
     const notSentByCode: Record<string, string> = {
-      "logs:CreateLogStream": "Lambda's runtime delivers the function's logs",
-      "logs:PutLogEvents": "Lambda's runtime delivers the function's logs",
       "sqs:SendMessage": "Lambda's async invocation sends failed events to the destination",
       "sqs:GetQueueAttributes": "Lambda's async invocation destination",
       "sqs:GetQueueUrl": "Lambda's async invocation destination",
