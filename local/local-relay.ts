@@ -177,16 +177,29 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     });
     cleanups.push(() => eventBridge.stop());
 
-    // The machine's Task handlers forward to invokers bound below, once the functions exist.
-    const invokers = new Map<string, LocalHandler>();
+    // Each Task invokes its function with the state machine's role, as Step Functions does.
+    // The gate and the functions come later (the gate fronts this machine's endpoint); the
+    // handlers reach them only when an execution runs.
+    const lambdas = new Map<string, LocalLambda>();
+    let gate: IamGate | undefined;
     const taskHandlers: Record<string, LocalHandler> = {};
-    for (const fn of Object.values(resolved.functionsByArn)) {
-      const name = fn.relayFunction;
-      if (name === undefined) continue;
-      taskHandlers[name] = (input) => {
-        const invoke = invokers.get(name);
-        if (!invoke) throw new LocalDefinitionError(`function ${fn.logicalId} is not deployed`);
-        return invoke(input);
+    for (const [arn, fn] of Object.entries(resolved.functionsByArn)) {
+      if (fn.relayFunction === undefined) continue;
+      taskHandlers[fn.relayFunction] = async (input) => {
+        const lambda = lambdas.get(fn.logicalId);
+        if (!gate || !lambda) throw new LocalDefinitionError(`${fn.logicalId} is not deployed`);
+        const decision = await gate.authorize(
+          resolved.logicalId,
+          "lambda",
+          "lambda:InvokeFunction",
+          arn,
+        );
+        if (!decision.allowed) {
+          const error = new Error(decision.reason ?? "not authorized to invoke the function");
+          error.name = "Lambda.AWSLambdaException";
+          throw error;
+        }
+        return lambda.invoke(input);
       };
     }
     const machine = new LocalStateMachine({
@@ -203,7 +216,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
 
     const bucketPolicy = deployed.buckets.find((b) => b.bucketName === bucket)?.policy;
     const machineRole = deployed.stateMachineRoles[resolved.logicalId];
-    const gate: IamGate = await startIamGate({
+    const iamGate = await startIamGate({
       account: LOCAL_ACCOUNT_ID,
       region: LOCAL_ARN_REGION,
       upstreams: {
@@ -235,7 +248,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         service === "s3" && arn.startsWith(`arn:aws:s3:::${bucket}`) ? bucketPolicy : undefined,
       resolveSecretArn: (id) => secrets.resolveArn(id),
     });
-    cleanups.push(() => gate.stop());
+    gate = iamGate;
+    cleanups.push(() => iamGate.stop());
 
     // Lambda delivers a function's lines to its log group with the function's role: a role
     // that may not write there loses them, silently, as on AWS.
@@ -247,7 +261,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         const stream = `arn:aws:logs:${LOCAL_ARN_REGION}:${LOCAL_ACCOUNT_ID}:log-group:${fn.logGroupName}:log-stream:local`;
         allowed = Promise.all(
           ["logs:CreateLogStream", "logs:PutLogEvents"].map((action) =>
-            gate.authorize(fn.logicalId, "logs", action, stream),
+            iamGate.authorize(fn.logicalId, "logs", action, stream),
           ),
         ).then((decisions) => decisions.every((d) => d.allowed));
         logDelivery.set(fn.logicalId, allowed);
@@ -261,7 +275,6 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         options.onLog?.(line, fn.logicalId);
       });
     };
-    const lambdas = new Map<string, LocalLambda>();
     for (const fn of deployed.functions) {
       const lambda = new LocalLambda({
         functionName: fn.logicalId,
@@ -270,7 +283,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         environment: {
           ...lambdaRuntimeEnvironment(fn),
           ...fn.environment,
-          ...gate.envFor(fn.logicalId),
+          ...iamGate.envFor(fn.logicalId),
         },
         timeoutSeconds: fn.timeoutSeconds,
         memorySizeMb: fn.memorySizeMb,
@@ -278,29 +291,6 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       });
       lambdas.set(fn.logicalId, lambda);
       cleanups.push(() => lambda.stop());
-    }
-
-    // Each Task invokes its function with the state machine's role, as Step Functions does.
-    for (const fn of Object.values(resolved.functionsByArn)) {
-      const lambda = lambdas.get(fn.logicalId);
-      if (!lambda || fn.relayFunction === undefined) continue;
-      const arn = Object.keys(resolved.functionsByArn).find(
-        (a) => resolved.functionsByArn[a]?.logicalId === fn.logicalId,
-      ) as string;
-      invokers.set(fn.relayFunction, async (input) => {
-        const decision = await gate.authorize(
-          resolved.logicalId,
-          "lambda",
-          "lambda:InvokeFunction",
-          arn,
-        );
-        if (!decision.allowed) {
-          const error = new Error(decision.reason ?? "not authorized to invoke the function");
-          error.name = "Lambda.AWSLambdaException";
-          throw error;
-        }
-        return lambda.invoke(input);
-      });
     }
 
     const events = createPublishedEvents();
@@ -314,7 +304,6 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     });
 
     // The template's rules, each delivering to the functions it has permission to invoke.
-    const pending = new Set<Promise<void>>();
     const deadLetters: unknown[] = [];
     for (const rule of deployed.rules) {
       for (const target of rule.targetFunctions) {
@@ -325,15 +314,11 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
           name: rule.logicalId,
           eventBusName: rule.eventBusName,
           eventPattern: rule.eventPattern,
-          target: (event) => {
-            const delivery = invokeAsync(lambda, fn, event).catch((error: unknown) => {
+          target: (event) =>
+            invokeAsync(lambda, fn, event).catch((error: unknown) => {
               deadLetters.push({ event, error });
               events.errors.push(error);
-            });
-            pending.add(delivery);
-            void delivery.finally(() => pending.delete(delivery));
-            return delivery;
-          },
+            }),
         });
       }
     }
@@ -347,9 +332,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         return;
       }
       eventBridge.putEvent(toEventBridgeEntry(event));
-      // The rule's targets run asynchronously; callers wait for the deliveries of this event.
-      await new Promise((resolve) => setImmediate(resolve));
-      await Promise.all([...pending]);
+      // The rule's targets run asynchronously; callers wait for their deliveries.
+      await eventBridge.settled();
     };
     if (options.watchBucket ?? true) {
       stack.events.on("object", (event) => {
@@ -377,7 +361,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       events,
       template: localTemplate,
       deployed,
-      decisions: gate.decisions,
+      decisions: iamGate.decisions,
       lambdas,
       logs,
       deadLetters,

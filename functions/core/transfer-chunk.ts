@@ -296,7 +296,7 @@ function sourceError(input: TransferChunkInput, error: unknown): RelayError {
   const retryable = status === undefined || status >= 500 || status === 429;
   return new ChunkTransferError(
     input.index,
-    `source GET failed: ${sourceErrorLabel(error)}${status ? ` (HTTP ${status})` : ""}`,
+    `source GET failed: ${errorLabel(error)}${status ? ` (HTTP ${status})` : ""}`,
     { retryable, cause: error },
   );
 }
@@ -374,24 +374,23 @@ function safeCause(error: unknown, url: string): unknown {
   return text.includes(query) || text.includes(safeDecode(query)) ? undefined : error;
 }
 
-function errorLabel(error: unknown): string {
-  const { code, name, message } = error as { code?: string; name?: string; message?: string };
-  return code ?? name ?? message ?? String(error);
-}
-
 /**
- * An S3 error's name and, for a service answer, its message: an AccessDenied names the action
- * and resource the role lacks, which is what an operator needs. The request was to the source
- * bucket with the function's own credentials, so the message holds no presigned URL.
+ * A short label of an error: its code or name. An AWS service answer (it carries `$metadata`)
+ * also keeps its message, which for an AccessDenied names the action and resource the role
+ * lacks; such a request went to S3 with the function's own credentials, so it holds no
+ * presigned URL.
  */
-function sourceErrorLabel(error: unknown): string {
-  const { name, message, $metadata } = error as {
+function errorLabel(error: unknown): string {
+  const { code, name, message, $metadata } = error as {
+    code?: string;
     name?: string;
     message?: string;
     $metadata?: unknown;
   };
-  if ($metadata === undefined || !name || !message || message === name) return errorLabel(error);
-  return `${name}: ${message.slice(0, 300)}`;
+  if ($metadata !== undefined && name && message && message !== name) {
+    return `${name}: ${message.slice(0, 300)}`;
+  }
+  return code ?? name ?? message ?? String(error);
 }
 
 function isPrematureClose(error: unknown): boolean {

@@ -52,11 +52,11 @@ export function providerFrom(
   });
 }
 
-/** The provider's name and size limit, for steps that make no provider call. */
+/** The provider's name and size limit, for a step that makes no provider call. */
 export function providerInfoFrom(
-  env: Pick<EnvValues, "PROVIDER"> & Partial<Pick<EnvValues, "MAX_FILE_SIZE">>,
+  env: Pick<EnvValues, "PROVIDER" | "MAX_FILE_SIZE">,
 ): Pick<Provider, "name" | "maxFileSize"> {
-  return { name: env.PROVIDER, maxFileSize: env.MAX_FILE_SIZE ?? Number.POSITIVE_INFINITY };
+  return { name: env.PROVIDER, maxFileSize: env.MAX_FILE_SIZE };
 }
 
 /** The publisher to the bus `EVENT_BUS_NAME` names. */

@@ -19,7 +19,7 @@ export type Step<Out> = (event: unknown) => Promise<Out>;
 export type LambdaEntry<Out> = (event: unknown, context?: Context) => Promise<Out>;
 
 /** Builds the Lambda entry for a step from its factory and its default-clients builder. */
-export function lambdaHandler<Deps, Out>(
+function lambdaHandler<Deps, Out>(
   name: string,
   makeHandler: (deps: Deps) => Step<Out>,
   defaultDeps: () => Promise<Deps> | Deps,
