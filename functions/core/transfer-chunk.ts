@@ -10,6 +10,7 @@ import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { type Dispatcher, request } from "undici";
+import { remainingMs } from "./deadline.js";
 import {
   ChecksumMismatchError,
   ChunkTransferError,
@@ -85,14 +86,22 @@ export async function transferChunk(
   deps: TransferDeps,
 ): Promise<TransferredChunk> {
   const size = validate(input, deps);
-  const timeoutMs = deps.timeoutMs ?? DEFAULT_CHUNK_TIMEOUT_MS;
+  const ownTimeoutMs = deps.timeoutMs ?? DEFAULT_CHUNK_TIMEOUT_MS;
+  // The invocation's budget bounds the chunk too, so the step fails before Lambda kills it.
+  const budgetMs = remainingMs();
+  const timeoutMs = Math.min(ownTimeoutMs, budgetMs);
   const deadline = AbortSignal.timeout(timeoutMs);
   const signal = input.signal ? AbortSignal.any([input.signal, deadline]) : deadline;
   const describeAbort = (): string =>
-    deadline.aborted ? `timed out after ${timeoutMs} ms` : "aborted by the caller";
+    !deadline.aborted
+      ? "aborted by the caller"
+      : budgetMs < ownTimeoutMs
+        ? `stopped after ${timeoutMs} ms, when the invocation's time ran out`
+        : `timed out after ${timeoutMs} ms`;
 
   const source = await openSource(input, size, deps.s3, signal, describeAbort);
   const tap = new Md5Tap();
+  const origin = watchFailureOrigin(source, tap);
   const piping = pipeline(source, tap, { signal });
   // The pipeline's outcome is read below; this keeps an early rejection from going unhandled.
   piping.catch(() => undefined);
@@ -108,21 +117,16 @@ export async function transferChunk(
     });
   } catch (error) {
     tap.destroy();
-    const sourceError = await piping.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    await piping.catch(() => undefined);
     if (signal.aborted) {
       throw new ChunkTransferError(input.index, `PUT ${describeAbort()}`, { retryable: true });
     }
-    if (sourceError !== undefined && !isPrematureClose(sourceError)) {
+    const sourceError = origin.sourceError();
+    if (sourceError !== undefined) {
       throw new ChunkTransferError(
         input.index,
         `source read broke off: ${errorLabel(sourceError)}`,
-        {
-          retryable: true,
-          cause: safeCause(sourceError, input.url),
-        },
+        { retryable: true, cause: safeCause(sourceError, input.url) },
       );
     }
     throw new ChunkTransferError(input.index, `PUT failed: ${errorLabel(error)}`, {
@@ -148,9 +152,14 @@ export async function transferChunk(
     await piping;
   } catch (error) {
     response.body.destroy();
+    const sourceError = origin.sourceError();
     throw new ChunkTransferError(
       input.index,
-      signal.aborted ? `PUT ${describeAbort()}` : `source read broke off: ${errorLabel(error)}`,
+      signal.aborted
+        ? `PUT ${describeAbort()}`
+        : sourceError !== undefined
+          ? `source read broke off: ${errorLabel(sourceError)}`
+          : `PUT connection broke off while sending: ${errorLabel(error)}`,
       { retryable: true, cause: signal.aborted ? undefined : safeCause(error, input.url) },
     );
   }
@@ -171,6 +180,31 @@ export async function transferChunk(
     throw new ChecksumMismatchError(input.index, md5, etag);
   }
   return { index: input.index, etag, size, md5 };
+}
+
+/**
+ * Tells a broken source read from a broken PUT. When either side fails, the pipeline destroys
+ * the other with the same error, so only the side that failed first says where it broke.
+ */
+function watchFailureOrigin(
+  source: Readable,
+  tap: Transform,
+): { sourceError: () => unknown | undefined } {
+  let first: { side: "source" | "put"; error: unknown } | undefined;
+  source.once("error", (error: unknown) => {
+    first ??= { side: "source", error };
+  });
+  tap.once("error", (error: unknown) => {
+    first ??= { side: "put", error };
+  });
+  // undici may destroy the body without an error when the PUT connection goes.
+  tap.once("close", () => {
+    first ??= { side: "put", error: undefined };
+  });
+  return {
+    sourceError: () =>
+      first?.side === "source" && !isPrematureClose(first.error) ? first.error : undefined,
+  };
 }
 
 /** Hashes the bytes as they pass; the only per-chunk work besides moving them. */

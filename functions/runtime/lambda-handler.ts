@@ -6,6 +6,7 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
+import { deadlineFor, withDeadline } from "../core/deadline.js";
 import { readStepEnvironment, type StepEnvironment } from "../core/settings.js";
 import type { RelayFunctionName } from "../core/step-registry.js";
 
@@ -44,7 +45,10 @@ function lambdaHandler<Deps, Out>(
       throw error;
     }
     try {
-      const out = await step(event);
+      // Provider calls and chunk transfers inside give up before Lambda would kill the step.
+      const out = context
+        ? await withDeadline(deadlineFor(context.getRemainingTimeInMillis()), () => step(event))
+        : await step(event);
       logger.info(`${name} done`, { step: name, result: summarize(out) });
       return out;
     } catch (error) {

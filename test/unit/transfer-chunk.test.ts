@@ -13,6 +13,7 @@ import {
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkRange } from "../../functions/core/chunk-plan.js";
+import { withDeadline } from "../../functions/core/deadline.js";
 import {
   ChecksumMismatchError,
   ChunkTransferError,
@@ -385,12 +386,24 @@ describe("Function: transferChunk against a scripted receiver", () => {
     expect(error.message).toMatch(/without an ETag/);
   });
 
-  it("a connection reset mid-body → retryable ChunkTransferError", async () => {
+  it("a connection reset mid-body → retryable ChunkTransferError that blames the PUT, not the source", async () => {
     const error = await caught(transferChunk(chunkOf(1, url("/reset")), { s3 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect((error as ChunkTransferError).retryable).toBe(true);
+    expect(error.message).toMatch(/PUT (failed|connection broke off)/);
+    expect(error.message).not.toMatch(/source/);
     expectNoSecret(error);
+  });
+
+  it("inside an invocation's deadline, a receiver that never answers stops when the time runs out", async () => {
+    const error = await caught(
+      withDeadline(Date.now() + 200, () => transferChunk(chunkOf(4, url("/hang")), { s3 })),
+    );
+
+    expect(error).toBeInstanceOf(ChunkTransferError);
+    expect(error.message).toMatch(/when the invocation's time ran out/);
+    expect((error as ChunkTransferError).retryable).toBe(true);
   });
 
   it("a receiver that never answers → retryable ChunkTransferError after timeoutMs", async () => {
