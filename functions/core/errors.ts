@@ -23,6 +23,7 @@ export const RELAY_ERRORS = {
   ProviderResponseError: { code: "RELAY_PROVIDER_RESPONSE", stepRetryable: false },
   UntrustedUrlError: { code: "RELAY_UNTRUSTED_URL", stepRetryable: false },
   ObjectRejectedError: { code: "RELAY_OBJECT_REJECTED", stepRetryable: false },
+  ObjectSupersededError: { code: "RELAY_OBJECT_SUPERSEDED", stepRetryable: false },
   ChunkTransferError: { code: "RELAY_CHUNK_TRANSFER", stepRetryable: true },
   ChunkRecordError: { code: "RELAY_CHUNK_RECORD", stepRetryable: true },
   ChecksumMismatchError: { code: "RELAY_CHECKSUM_MISMATCH", stepRetryable: true },
@@ -162,6 +163,19 @@ export class ObjectRejectedError extends RelayError {
     readonly reason: string,
   ) {
     super(reason, "ObjectRejectedError");
+  }
+}
+
+/**
+ * The event names an object that has since been replaced: the key now holds another ETag or
+ * version. Nothing is relayed for it, because the newer object has an event of its own.
+ */
+export class ObjectSupersededError extends RelayError {
+  constructor(
+    /** Human-readable reason, recorded on the upload. */
+    readonly reason: string,
+  ) {
+    super(reason, "ObjectSupersededError");
   }
 }
 

@@ -31,6 +31,7 @@ const RETRY = [
       "ProviderResponseError",
       "UntrustedUrlError",
       "ObjectRejectedError",
+      "ObjectSupersededError",
       "SourceChangedError",
       "SessionFailedError",
       "UploadStateError",

@@ -8,6 +8,7 @@ const instances: errors.RelayError[] = [
   new errors.ProviderResponseError("op", "bad"),
   new errors.UntrustedUrlError("evil.example"),
   new errors.ObjectRejectedError("empty"),
+  new errors.ObjectSupersededError("superseded"),
   new errors.ChunkTransferError(1, "refused"),
   new errors.ChecksumMismatchError(1, "a", "b"),
   new errors.SourceChangedError("gone"),

@@ -7,7 +7,11 @@ import { randomBytes } from "node:crypto";
 import { CreateTableCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChunkTransferError, ObjectRejectedError } from "../../functions/core/errors.js";
+import {
+  ChunkTransferError,
+  ObjectRejectedError,
+  ObjectSupersededError,
+} from "../../functions/core/errors.js";
 import type { Provider } from "../../functions/core/provider.js";
 import { createProvider } from "../../functions/core/providers/create-provider.js";
 import { admit } from "../../functions/core/steps/admit.js";
@@ -207,6 +211,29 @@ describe("Steps: safe to repeat", () => {
     expect(rejected?.uploadId).toBeUndefined();
     expect(calls("create")).toBe(0);
     expect(sandbox.sessions()).toHaveLength(sessionsBefore);
+  });
+
+  it("admit of an event whose object was overwritten since records it superseded and relays nothing", async () => {
+    const older = await drop(SIZE);
+    // The key gets a newer object (its own event will relay it); the older event arrives late.
+    await stack.s3.client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: older.input.key, Body: randomBytes(SIZE) }),
+    );
+    const calls = callsSince();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const error = await admit(older.input, deps).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ObjectSupersededError);
+      expect((error as ObjectSupersededError).reason).toMatch(
+        new RegExp(`^superseded: .* not the event's ${older.input.etag}`),
+      );
+    }
+    const record = await deps.store.get(uploadKeyOf(older.input));
+    expect(record).toMatchObject({
+      status: "rejected",
+      error: { code: "RELAY_OBJECT_SUPERSEDED" },
+      source: { etag: older.input.etag },
+    });
+    expect(calls("create")).toBe(0);
   });
 
   it("create-session twice opens one provider session and answers the same batches", async () => {

@@ -5,10 +5,10 @@
  */
 
 import { HeadObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
-import { ERROR_CODES, ObjectRejectedError } from "../errors.js";
+import { ERROR_CODES, ObjectRejectedError, ObjectSupersededError } from "../errors.js";
 import type { Provider } from "../provider.js";
 import { type ObjectVersion, uploadKeyOf } from "../upload-identity.js";
-import type { SourceObject } from "../upload-store.js";
+import type { RecordedError, SourceObject } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
 import { ExecutionInput, parseInput } from "./step-inputs.js";
 
@@ -28,25 +28,35 @@ export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutpu
   const uploadKey = uploadKeyOf(event);
   const existing = await deps.store.get(uploadKey);
   if (existing) {
-    if (existing.status === "rejected") {
-      throw new ObjectRejectedError(existing.error?.message ?? "rejected");
-    }
+    if (existing.status === "rejected") throw rejectionOf(existing.error);
     return { uploadKey };
   }
 
-  const { source, reason } = await inspect(event, deps);
-  const rejection = reason ? { code: ERROR_CODES.ObjectRejectedError, message: reason } : undefined;
+  const { source, rejection } = await inspect(event, deps);
   const { record } = await deps.store.claim(uploadKey, source, deps.provider.name, rejection);
-  if (record.status === "rejected") {
-    throw new ObjectRejectedError(record.error?.message ?? "rejected");
-  }
+  if (record.status === "rejected") throw rejectionOf(record.error);
   return { uploadKey };
 }
+
+/** The error a recorded rejection is raised as, so a repeated admit repeats the first one. */
+function rejectionOf(
+  error: RecordedError | undefined,
+): ObjectRejectedError | ObjectSupersededError {
+  const message = error?.message ?? "rejected";
+  return error?.code === ERROR_CODES.ObjectSupersededError
+    ? new ObjectSupersededError(message)
+    : new ObjectRejectedError(message);
+}
+
+const rejected = (message: string): RecordedError => ({
+  code: ERROR_CODES.ObjectRejectedError,
+  message,
+});
 
 async function inspect(
   event: ExecutionInput,
   deps: Pick<AdmitDeps, "provider" | "s3">,
-): Promise<{ source: SourceObject; reason?: string }> {
+): Promise<{ source: SourceObject; rejection?: RecordedError }> {
   const fromEvent: SourceObject = {
     bucket: event.bucket,
     key: event.key,
@@ -55,13 +65,17 @@ async function inspect(
     size: event.size,
   };
   if (event.key.endsWith("/")) {
-    return { source: fromEvent, reason: `key "${event.key}" names a folder, not a file` };
+    return {
+      source: fromEvent,
+      rejection: rejected(`key "${event.key}" names a folder, not a file`),
+    };
   }
   const found = await headObject(event, deps);
+  const where = `s3://${event.bucket}/${event.key}`;
   if (!found) {
     return {
       source: fromEvent,
-      reason: `object s3://${event.bucket}/${event.key} (etag ${event.etag}) no longer exists in that version`,
+      rejection: rejected(`object ${where} (etag ${event.etag}) no longer exists in that version`),
     };
   }
   const source: SourceObject = {
@@ -71,11 +85,29 @@ async function inspect(
     etag: (found.head.ETag ?? event.etag).replace(/"/g, ""),
     size: found.head.ContentLength ?? event.size,
   };
-  if (source.size === 0) return { source, reason: "object is empty (0 bytes)" };
+  // A server may ignore If-Match (or VersionId) and answer for the key's current object.
+  const replaced =
+    event.etag && source.etag !== event.etag
+      ? `now holds etag ${source.etag}, not the event's ${event.etag}`
+      : event.versionId && source.versionId !== event.versionId
+        ? `now holds version ${source.versionId}, not the event's ${event.versionId}`
+        : undefined;
+  if (replaced) {
+    return {
+      source: fromEvent,
+      rejection: {
+        code: ERROR_CODES.ObjectSupersededError,
+        message: `superseded: ${where} ${replaced}; the newer object is relayed by its own event`,
+      },
+    };
+  }
+  if (source.size === 0) return { source, rejection: rejected("object is empty (0 bytes)") };
   if (source.size > deps.provider.maxFileSize) {
     return {
       source,
-      reason: `object is ${source.size} bytes; ${deps.provider.name} accepts at most ${deps.provider.maxFileSize} bytes`,
+      rejection: rejected(
+        `object is ${source.size} bytes; ${deps.provider.name} accepts at most ${deps.provider.maxFileSize} bytes`,
+      ),
     };
   }
   return { source };

@@ -52,7 +52,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     size: record?.source.size ?? failure.size ?? null,
     provider: record?.provider ?? deps.provider.name,
     status,
-    code: status === "rejected" ? ERROR_CODES.ObjectRejectedError : code,
+    code: status === "rejected" ? (record?.error?.code ?? ERROR_CODES.ObjectRejectedError) : code,
     reason: finalReason,
   });
   return { uploadKey, status, reason: finalReason };
