@@ -1,18 +1,43 @@
 /**
- * Fault injection for the sandbox: per-endpoint delays, 500s and 429s (with `Retry-After`), so
- * that tests can prove a client's retries without a flaky network.
+ * Fault injection for the sandbox: per-endpoint delays, slow answers, 500s, 429s (with
+ * `Retry-After`), proxy HTML pages, lost answers and reset part PUTs, plus chunks failed after
+ * their first report. Every roll draws from one random source, so a seeded run repeats.
  */
 
-/** Faults of one endpoint. Rates are probabilities from 0 to 1. */
+/** Faults of one endpoint. Rates are probabilities from 0 to 1; a rate of 0 never rolls. */
 export interface EndpointFaults {
-  /** Probability of answering 500. @default 0 */
+  /** Probability of answering 500 instead of processing. @default 0 */
   readonly error500Rate?: number;
-  /** Probability of answering 429. @default 0 */
+  /** Probability of answering 429 (with `Retry-After`) instead of processing. @default 0 */
   readonly error429Rate?: number;
   /** `Retry-After` of a 429, in seconds. @default 1 */
   readonly retryAfterSeconds?: number;
-  /** Wait before answering (or before failing), in milliseconds. @default 0 */
+  /** Wait before every call is processed and answered, in milliseconds. @default 0 */
   readonly delayMs?: number;
+  /** Probability that a call waits `slowMs` more before it is processed and answered. @default 0 */
+  readonly slowRate?: number;
+  /** Wait of a slow call, in milliseconds. @default 5000 */
+  readonly slowMs?: number;
+  /**
+   * Probability of a `200` with `Content-Type: text/html` and a proxy's error page instead of
+   * the answer; the call is not processed. @default 0
+   */
+  readonly htmlAnswerRate?: number;
+  /**
+   * Probability that the call is processed completely (a create creates its session, a report
+   * is applied, a part is stored) and then the connection is destroyed without an answer, as
+   * when a proxy loses it. @default 0
+   */
+  readonly lostAnswerRate?: number;
+}
+
+/** Faults of part PUTs through the presigned-URL gate. */
+export interface PartPutFaults extends EndpointFaults {
+  /**
+   * Probability that the connection is destroyed after part of the body was read; nothing is
+   * stored. @default 0
+   */
+  readonly resetMidPutRate?: number;
 }
 
 /** Faults of every sandbox endpoint; `partPut` applies to PUTs through the presigned-URL gate. */
@@ -22,35 +47,80 @@ export interface SandboxFaults {
   readonly report?: EndpointFaults;
   readonly status?: EndpointFaults;
   readonly list?: EndpointFaults;
-  readonly partPut?: EndpointFaults;
+  readonly partPut?: PartPutFaults;
   /**
    * Chunks whose first accepted report is followed at once by a `failed` mark (as when the
    * provider's own verification rejects a chunk), once per session: the chunk must be sent and
    * reported again. @default none
    */
   readonly failChunksOnFirstReport?: readonly number[];
+  /**
+   * Probability that a chunk is marked `failed` right after its first accepted report, as
+   * {@link failChunksOnFirstReport} does for listed chunks. @default 0
+   */
+  readonly failChunkRate?: number;
 }
 
 /** Name of an endpoint that faults can be injected into. */
-export type FaultEndpoint = Exclude<keyof SandboxFaults, "failChunksOnFirstReport">;
+export type FaultEndpoint = "create" | "presignedUrls" | "report" | "status" | "list" | "partPut";
 
-/** What an injected fault asks the endpoint to answer instead of its real answer. */
-export type InjectedFault =
-  | { readonly status: 500 }
-  | { readonly status: 429; readonly retryAfterSeconds: number };
+/** An API endpoint (every fault endpoint but the part PUT gate). */
+export type ApiEndpoint = Exclude<FaultEndpoint, "partPut">;
 
+/**
+ * Rewrites the JSON body of a successful API answer just before it is sent, so that tests can
+ * produce any answer shape (missing fields, nulls, unknown statuses). What it returns is sent as
+ * JSON; `undefined` sends an empty body.
+ */
+export type AnswerRewriter = (endpoint: ApiEndpoint, answer: unknown) => unknown;
+
+/**
+ * What an injected fault counts as: `faultCounts()` keys are `<endpoint>.<kind>`. `clientGone`
+ * is no fault but an observation: the client closed the connection before its answer was written.
+ */
+export type FaultKind =
+  | "500"
+  | "429"
+  | "slow"
+  | "htmlAnswer"
+  | "lostAnswer"
+  | "resetMidPut"
+  | "failChunk"
+  | "clientGone";
+
+/** An answer a fault puts in place of processing the call. */
+export type FaultRefusal =
+  | { readonly kind: "500" }
+  | { readonly kind: "429"; readonly retryAfterSeconds: number }
+  | { readonly kind: "htmlAnswer" };
+
+/** What the rolls of one call decided. */
+export interface FaultPlan {
+  /** Answer this instead of processing the call. */
+  readonly refusal?: FaultRefusal;
+  /** Part PUTs only: read part of the body, then destroy the connection. */
+  readonly resetMidPut: boolean;
+  /** Process the call, then destroy the connection instead of answering. */
+  readonly loseAnswer: boolean;
+}
+
+const NO_FAULT: FaultPlan = { resetMidPut: false, loseAnswer: false };
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
+const DEFAULT_SLOW_MS = 5000;
 
 /** Rolls the configured faults of each call; `cancel()` releases every pending delay at once. */
 export class FaultInjector {
   private faults: SandboxFaults;
-  private readonly pending = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
-  private readonly counts: Partial<Record<FaultEndpoint, number>> = {};
+  private readonly pending = new Set<{ timer?: NodeJS.Timeout; release: () => void }>();
+  private readonly callCounts: Partial<Record<FaultEndpoint, number>> = {};
   private readonly injectedCounts: Partial<Record<FaultEndpoint, number>> = {};
+  private readonly kindCounts: Record<string, number> = {};
 
   constructor(
     faults: SandboxFaults = {},
     private readonly random: () => number = Math.random,
+    /** How delays wait; tests pass a gate they release. @default a timer */
+    private readonly sleep?: (ms: number) => Promise<void>,
   ) {
     this.faults = faults;
   }
@@ -60,20 +130,61 @@ export class FaultInjector {
     this.faults = faults;
   }
 
-  /** Waits the endpoint's delay, then returns the fault to answer with, if one is rolled. */
-  async inject(endpoint: FaultEndpoint): Promise<InjectedFault | undefined> {
-    this.counts[endpoint] = (this.counts[endpoint] ?? 0) + 1;
-    const faults = this.faults[endpoint];
-    if (!faults) return undefined;
+  /**
+   * Waits the endpoint's delay (and, if rolled, its slow wait), then rolls what the call meets.
+   * The rolls run in a fixed order and only for rates above 0, so a seeded run repeats.
+   */
+  async inject(endpoint: FaultEndpoint): Promise<FaultPlan> {
+    this.callCounts[endpoint] = (this.callCounts[endpoint] ?? 0) + 1;
+    const faults: PartPutFaults | undefined = this.faults[endpoint];
+    if (!faults) return NO_FAULT;
     if (faults.delayMs && faults.delayMs > 0) await this.delay(faults.delayMs);
-    const fault = this.rollFault(faults);
-    if (fault) this.injectedCounts[endpoint] = (this.injectedCounts[endpoint] ?? 0) + 1;
-    return fault;
+    if (this.roll(faults.slowRate)) {
+      this.count(endpoint, "slow");
+      await this.delay(faults.slowMs ?? DEFAULT_SLOW_MS);
+    }
+    const refusal = this.rollRefusal(faults);
+    if (refusal) {
+      this.count(endpoint, refusal.kind);
+      if (refusal.kind !== "htmlAnswer") {
+        this.injectedCounts[endpoint] = (this.injectedCounts[endpoint] ?? 0) + 1;
+      }
+      return { ...NO_FAULT, refusal };
+    }
+    const resetMidPut = endpoint === "partPut" && this.roll(faults.resetMidPutRate);
+    if (resetMidPut) {
+      this.count(endpoint, "resetMidPut");
+      return { ...NO_FAULT, resetMidPut };
+    }
+    const loseAnswer = this.roll(faults.lostAnswerRate);
+    if (loseAnswer) this.count(endpoint, "lostAnswer");
+    return { ...NO_FAULT, loseAnswer };
+  }
+
+  /**
+   * Whether a chunk is failed right after its first accepted report: always if it is listed in
+   * `failChunksOnFirstReport`, else with probability `failChunkRate`.
+   */
+  failsAfterFirstReport(index: number): boolean {
+    const listed = this.faults.failChunksOnFirstReport?.includes(index) ?? false;
+    const fails = listed || this.roll(this.faults.failChunkRate);
+    if (fails) this.count("report", "failChunk");
+    return fails;
+  }
+
+  /** Counts one occurrence of a fault kind (or of `clientGone`) at an endpoint. */
+  count(endpoint: FaultEndpoint, kind: FaultKind): void {
+    this.increment(`${endpoint}.${kind}`);
+  }
+
+  /** Counts one jump of the sandbox clock, as `clock.advance`. */
+  countClockAdvance(): void {
+    this.increment("clock.advance");
   }
 
   /** Calls per endpoint so far, faulted or not: tests read which calls a client made. */
   calls(): Readonly<Partial<Record<FaultEndpoint, number>>> {
-    return { ...this.counts };
+    return { ...this.callCounts };
   }
 
   /** 500s and 429s answered so far, per endpoint: proof that a test's faults were hit. */
@@ -81,9 +192,9 @@ export class FaultInjector {
     return { ...this.injectedCounts };
   }
 
-  /** Chunks to mark failed after their first accepted report. */
-  chunksToFailOnReport(): readonly number[] {
-    return this.faults.failChunksOnFirstReport ?? [];
+  /** Every fault so far, as `<endpoint>.<kind>` → count (e.g. `"create.lostAnswer": 2`). */
+  counts(): Readonly<Record<string, number>> {
+    return { ...this.kindCounts };
   }
 
   /** Ends every pending delay now, so that no timer outlives the sandbox. */
@@ -95,14 +206,19 @@ export class FaultInjector {
     this.pending.clear();
   }
 
-  private rollFault(faults: EndpointFaults): InjectedFault | undefined {
-    if (this.roll(faults.error500Rate)) return { status: 500 };
+  private increment(key: string): void {
+    this.kindCounts[key] = (this.kindCounts[key] ?? 0) + 1;
+  }
+
+  private rollRefusal(faults: EndpointFaults): FaultRefusal | undefined {
+    if (this.roll(faults.error500Rate)) return { kind: "500" };
     if (this.roll(faults.error429Rate)) {
       return {
-        status: 429,
+        kind: "429",
         retryAfterSeconds: faults.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
       };
     }
+    if (this.roll(faults.htmlAnswerRate)) return { kind: "htmlAnswer" };
     return undefined;
   }
 
@@ -112,13 +228,13 @@ export class FaultInjector {
 
   private delay(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.pending.delete(entry);
-          resolve();
-        }, ms),
-        release: resolve,
+      const entry: { timer?: NodeJS.Timeout; release: () => void } = { release: resolve };
+      const done = (): void => {
+        this.pending.delete(entry);
+        resolve();
       };
+      if (this.sleep) this.sleep(ms).then(done, done);
+      else entry.timer = setTimeout(done, ms);
       this.pending.add(entry);
     });
   }

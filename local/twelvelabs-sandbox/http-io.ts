@@ -37,25 +37,41 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Writes a JSON answer. */
-export function sendJson(
-  res: ServerResponse,
+/** A complete answer, built before anything is written so that a fault can still replace it. */
+export interface Outgoing {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body; `Content-Length` is set from it when written. */
+  readonly body: string;
+}
+
+/** A JSON answer; an `undefined` body (a test's rewrite may answer one) is sent empty. */
+export function jsonAnswer(
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
-): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
-  });
-  res.end(text);
+): Outgoing {
+  // JSON.stringify answers undefined for undefined, though its type says string.
+  const text: string | undefined = JSON.stringify(body);
+  return {
+    status,
+    headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+    body: text ?? "",
+  };
 }
 
-/** Writes the API's JSON error body for an error. */
-export function sendError(res: ServerResponse, error: SandboxHttpError): void {
-  sendJson(res, error.status, { code: error.code, message: error.message }, error.headers);
+/** The API's JSON error body `{code, message}` for an error. */
+export function errorAnswer(error: SandboxHttpError): Outgoing {
+  return jsonAnswer(error.status, { code: error.code, message: error.message }, error.headers);
+}
+
+/** Writes an answer at once, with its `Content-Length`. */
+export function writeAnswer(res: ServerResponse, answer: Outgoing): void {
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    "content-length": Buffer.byteLength(answer.body),
+  });
+  res.end(answer.body);
 }
 
 /**
@@ -63,7 +79,8 @@ export function sendError(res: ServerResponse, error: SandboxHttpError): void {
  * makes clients see a reset socket instead of the refusal, so refusals drain first.
  */
 export async function drainRequest(req: IncomingMessage): Promise<void> {
-  if (req.readableEnded) return;
+  // A request whose connection is gone emits nothing more: waiting for it would hang.
+  if (req.readableEnded || req.destroyed) return;
   await new Promise<void>((resolve) => {
     req.on("end", resolve);
     req.on("error", () => resolve());
@@ -72,21 +89,15 @@ export async function drainRequest(req: IncomingMessage): Promise<void> {
   });
 }
 
-/** Writes an S3-style XML error, as a presigned-URL PUT would get from S3. */
-export function sendS3Error(
-  res: ServerResponse,
+/** An S3-style XML error, as a presigned-URL PUT would get from S3. */
+export function s3ErrorAnswer(
   status: number,
   code: string,
   message: string,
   headers: Readonly<Record<string, string>> = {},
-): void {
+): Outgoing {
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>`;
-  res.writeHead(status, {
-    ...headers,
-    "content-type": "application/xml",
-    "content-length": Buffer.byteLength(xml),
-  });
-  res.end(xml);
+  return { status, headers: { ...headers, "content-type": "application/xml" }, body: xml };
 }
 
 function escapeXml(text: string): string {

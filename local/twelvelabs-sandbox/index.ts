@@ -1,6 +1,15 @@
 /** The TwelveLabs sandbox: a local emulator of the v1.3 multipart-upload API. */
 
-export type { EndpointFaults, SandboxFaults } from "./faults.js";
+export type {
+  AnswerRewriter,
+  ApiEndpoint,
+  EndpointFaults,
+  FaultEndpoint,
+  FaultKind,
+  PartPutFaults,
+  SandboxFaults,
+} from "./faults.js";
+export { validateFaults } from "./faults-schema.js";
 export {
   SANDBOX_DEFAULTS,
   type TwelveLabsSandboxOptions,

@@ -1,16 +1,17 @@
 /**
  * The gate in front of the local S3 server for presigned part PUTs. s3rver checks no
  * signature, so the gate refuses what S3 would: URLs never issued or tampered with, expired
- * URLs, upload headers with other values (or, in strict mode, missing), sessions no longer
- * active, and PUTs without a Content-Length. Accepted PUTs are streamed to S3 as they arrive.
+ * URLs, sessions no longer active, and PUTs without a Content-Length. In strict mode it also
+ * demands the upload headers as handed out. Accepted PUTs are streamed to S3 as they arrive.
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import { request } from "undici";
 import { normalizeEtag } from "./apply-chunk-report.js";
+import { deliverAnswer, resetMidBody, s3RefusalAnswer } from "./fault-answers.js";
 import type { FaultInjector } from "./faults.js";
-import { drainRequest, sendS3Error } from "./http-io.js";
+import { drainRequest, type Outgoing, s3ErrorAnswer } from "./http-io.js";
 import type { PartUrlSigner } from "./part-url-signer.js";
 import {
   canonicalQuery,
@@ -24,6 +25,7 @@ export interface PartGateDeps {
   readonly store: SessionStore;
   readonly signer: PartUrlSigner;
   readonly faults: FaultInjector;
+  /** Demand every upload header as handed out; by default none is checked. */
   readonly strictHeaders: boolean;
   readonly now: () => number;
   /** Dispatcher for the connections to the S3 server, closed with the sandbox. */
@@ -35,21 +37,29 @@ interface Refusal {
   readonly status: number;
   readonly code: string;
   readonly message: string;
-  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Handles `PUT /<bucket>/<key>?partNumber=..&uploadId=..&X-Amz-...` on the sandbox's port. */
 export class PartGate {
   constructor(private readonly deps: PartGateDeps) {}
 
-  /** Checks one part PUT and, if it passes, streams it to S3 and records the stored part. */
+  /** Rolls the part PUT's faults, then checks it and, if it passes, stores it on S3. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const checked = await this.check(req);
-    if ("status" in checked) {
-      await drainRequest(req);
-      sendS3Error(res, checked.status, checked.code, checked.message, checked.headers);
+    const plan = await this.deps.faults.inject("partPut");
+    if (plan.resetMidPut) {
+      await resetMidBody(req, res);
       return;
     }
+    const answer = plan.refusal ? s3RefusalAnswer(plan.refusal) : await this.store(req);
+    // Answering before the body is read makes clients see a reset instead of the answer.
+    await drainRequest(req);
+    deliverAnswer(res, answer, plan, this.deps.faults, "partPut");
+  }
+
+  /** Checks one part PUT and, if it passes, streams it to S3 and records the stored part. */
+  private async store(req: IncomingMessage): Promise<Outgoing> {
+    const checked = this.check(req);
+    if ("status" in checked) return s3ErrorAnswer(checked.status, checked.code, checked.message);
     const { issued, length, session } = checked;
 
     const target = await this.deps.signer.forwardUrl(session, issued.partNumber);
@@ -68,11 +78,7 @@ export class PartGate {
       });
     } catch {
       // The client broke off, or S3 could not be reached: nothing was stored.
-      if (!res.headersSent && !res.destroyed) {
-        await drainRequest(req);
-        sendS3Error(res, 400, "IncompleteBody", "the part could not be stored");
-      }
-      return;
+      return s3ErrorAnswer(400, "IncompleteBody", "the part could not be stored");
     }
     const text = await answer.body.text();
     const etag = headerValue(answer.headers.etag);
@@ -82,33 +88,20 @@ export class PartGate {
         size: length,
       });
     }
-    const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(text) };
+    const headers: Record<string, string> = {};
     if (etag) headers.etag = etag;
     const s3Type = headerValue(answer.headers["content-type"]);
     if (s3Type && text.length > 0) headers["content-type"] = s3Type;
-    res.writeHead(answer.statusCode, headers);
-    res.end(text);
+    return { status: answer.statusCode, headers, body: text };
   }
 
-  private async check(
-    req: IncomingMessage,
-  ): Promise<
+  private check(req: IncomingMessage):
     | Refusal
-    | { readonly issued: IssuedUrl; readonly length: number; readonly session: UploadSessionState }
-  > {
-    const fault = await this.deps.faults.inject("partPut");
-    if (fault?.status === 500) {
-      return { status: 500, code: "InternalError", message: "injected fault" };
-    }
-    if (fault?.status === 429) {
-      return {
-        status: 429,
-        code: "SlowDown",
-        message: "injected fault: reduce your request rate",
-        headers: { "retry-after": String(fault.retryAfterSeconds) },
-      };
-    }
-
+    | {
+        readonly issued: IssuedUrl;
+        readonly length: number;
+        readonly session: UploadSessionState;
+      } {
     const lengthHeader = req.headers["content-length"];
     if (lengthHeader === undefined || !/^[0-9]+$/.test(lengthHeader)) {
       return { status: 411, code: "MissingContentLength", message: "Content-Length is required" };
@@ -134,24 +127,8 @@ export class PartGate {
     if (this.deps.now() > issued.expiresAt) {
       return { status: 403, code: "AccessDenied", message: "Request has expired" };
     }
-    for (const [name, value] of Object.entries(issued.headers)) {
-      const sent = headerValue(req.headers[name.toLowerCase()]);
-      if (sent === undefined) {
-        if (this.deps.strictHeaders) {
-          return {
-            status: 403,
-            code: "SignatureDoesNotMatch",
-            message: `the signed header ${name} is missing`,
-          };
-        }
-      } else if (sent.trim() !== value) {
-        return {
-          status: 403,
-          code: "SignatureDoesNotMatch",
-          message: `the signed header ${name} has another value`,
-        };
-      }
-    }
+    const headerRefusal = this.deps.strictHeaders ? checkHeaders(req, issued) : undefined;
+    if (headerRefusal) return headerRefusal;
     const session = this.deps.store.get(issued.uploadId);
     const status = session ? this.deps.store.statusOf(session) : "unknown";
     if (!session || status !== "active") {
@@ -159,6 +136,32 @@ export class PartGate {
     }
     return { issued, length, session };
   }
+}
+
+/**
+ * Strict mode: every upload header must be sent with the value handed out. Not the default,
+ * because the issued URLs sign only `host` (X-Amz-SignedHeaders=host), so S3 itself takes any
+ * Content-Type or none, and the official SDK sends `application/octet-stream` for every file.
+ */
+function checkHeaders(req: IncomingMessage, issued: IssuedUrl): Refusal | undefined {
+  for (const [name, value] of Object.entries(issued.headers)) {
+    const sent = headerValue(req.headers[name.toLowerCase()]);
+    if (sent === undefined) {
+      return {
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message: `the signed header ${name} is missing`,
+      };
+    }
+    if (sent.trim() !== value) {
+      return {
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message: `the signed header ${name} has another value`,
+      };
+    }
+  }
+  return undefined;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,6 +1,7 @@
 /**
  * Makes the presigned UploadPart URLs: real SigV4 URLs for the local S3 server, with the origin
- * swapped for the sandbox's gate, which enforces what the S3 server does not.
+ * swapped for the sandbox's gate, which enforces what the S3 server does not. They sign only
+ * `host`, as the real service's do, so S3 would take a PUT with any Content-Type.
  */
 
 import { type S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
@@ -55,6 +56,7 @@ export class PartUrlSigner {
       pathname: signed.pathname,
       canonicalQuery: canonicalQuery(signed.searchParams),
       expiresAt,
+      // Demanded by the gate in strict mode only: the signature itself does not cover them.
       headers: session.uploadHeaders,
     });
     return { chunk_index: index, url: signed.toString(), expires_at: rfc3339(expiresAt) };

@@ -45,8 +45,8 @@ export interface SandboxApiDeps {
   readonly initialUrls: number;
   readonly sessionLifetimeSeconds: number;
   readonly now: () => number;
-  /** Chunks to fail after their first report (the `failChunksOnFirstReport` fault). */
-  readonly chunksToFailOnReport: () => readonly number[];
+  /** Whether a chunk is failed right after its first accepted report (a fault's roll). */
+  readonly failsAfterFirstReport: (index: number) => boolean;
 }
 
 /** The endpoints' logic; routing, auth and faults are the server's. */
@@ -181,17 +181,20 @@ export class SandboxApi {
     };
   }
 
-  /** Applies the `failChunksOnFirstReport` fault: before completion can see the chunk. */
+  /**
+   * Applies the fail-after-first-report faults (`failChunksOnFirstReport`, `failChunkRate`)
+   * before completion can see the chunk. Each chunk rolls once, on its first accepted report.
+   */
   private forceFailures(
     session: UploadSessionState,
     entries: readonly { readonly chunk_index: number }[],
   ): void {
-    const toFail = this.deps.chunksToFailOnReport();
-    if (toFail.length === 0 || session.status !== "active") return;
-    session.forcedFailures ??= new Set();
+    if (session.status !== "active") return;
+    session.reportedChunks ??= new Set();
     for (const { chunk_index: index } of entries) {
-      if (!toFail.includes(index) || session.forcedFailures.has(index)) continue;
-      session.forcedFailures.add(index);
+      if (session.reportedChunks.has(index)) continue;
+      session.reportedChunks.add(index);
+      if (!this.deps.failsAfterFirstReport(index)) continue;
       this.deps.store.failChunk(
         session.uploadId,
         index,

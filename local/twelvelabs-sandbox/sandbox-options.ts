@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config.js";
 import { InvalidInputError } from "../../functions/core/errors.js";
-import type { SandboxFaults } from "./faults.js";
+import type { AnswerRewriter, SandboxFaults } from "./faults.js";
+import { validateFaults } from "./faults-schema.js";
 
 const MiB = 1024 * 1024;
 
@@ -51,18 +52,35 @@ export interface TwelveLabsSandboxOptions {
   readonly urlLifetimeSeconds?: number;
   /** Lifetime of one upload session, in seconds. @default 86400 */
   readonly sessionLifetimeSeconds?: number;
-  /** Refuse a part PUT that omits an upload header (by default only other values are refused). @default false */
+  /**
+   * Refuse a part PUT that omits an upload header or sends another value. By default any
+   * Content-Type (or none) is taken, as S3 takes it for URLs that sign only `host` and as the
+   * real service takes the official SDK's `application/octet-stream`. @default false
+   */
   readonly strictHeaders?: boolean;
   /** Faults to inject from the start; `setFaults` replaces them later. @default none */
   readonly faults?: SandboxFaults;
-  /** Clock of the sandbox in epoch milliseconds, so tests can expire URLs without sleeping. @default Date.now */
+  /**
+   * Clock of the sandbox in epoch milliseconds, so tests can expire URLs without sleeping;
+   * `advanceClock` jumps it forward, whichever clock it is. @default Date.now
+   */
   readonly now?: () => number;
-  /** Random source of the fault rolls, in [0, 1). @default Math.random */
+  /** Random source of the fault rolls, in [0, 1); pass a seeded one to repeat a run. @default Math.random */
   readonly random?: () => number;
+  /**
+   * How `delayMs` and `slowMs` waits are made; tests pass a gate they hold and release instead
+   * of a timer. `stop()` releases pending waits either way. @default a timer
+   */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Rewrites the JSON body of every successful API answer; `setRewriteAnswer` replaces it. @default none */
+  readonly rewriteAnswer?: AnswerRewriter;
 }
 
 /** {@link TwelveLabsSandboxOptions} with every default applied. */
-export type ResolvedSandboxOptions = Required<TwelveLabsSandboxOptions>;
+export type ResolvedSandboxOptions = Required<
+  Omit<TwelveLabsSandboxOptions, "sleep" | "rewriteAnswer">
+> &
+  Pick<TwelveLabsSandboxOptions, "sleep" | "rewriteAnswer">;
 
 /** Applies the defaults and refuses values the sandbox cannot honour, naming the option. */
 export function resolveSandboxOptions(options: TwelveLabsSandboxOptions): ResolvedSandboxOptions {
@@ -80,9 +98,11 @@ export function resolveSandboxOptions(options: TwelveLabsSandboxOptions): Resolv
     sessionLifetimeSeconds:
       options.sessionLifetimeSeconds ?? SANDBOX_DEFAULTS.sessionLifetimeSeconds,
     strictHeaders: options.strictHeaders ?? SANDBOX_DEFAULTS.strictHeaders,
-    faults: options.faults ?? {},
+    faults: validateFaults(options.faults ?? {}),
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
+    sleep: options.sleep,
+    rewriteAnswer: options.rewriteAnswer,
   };
   const problems: string[] = [];
   const checkInt = (name: keyof ResolvedSandboxOptions, min: number, max: number): void => {

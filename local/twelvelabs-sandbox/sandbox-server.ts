@@ -5,8 +5,16 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { FaultEndpoint, FaultInjector } from "./faults.js";
-import { readJsonBody, SandboxHttpError, sendError, sendJson } from "./http-io.js";
+import { apiRefusalAnswer, deliverAnswer } from "./fault-answers.js";
+import type { AnswerRewriter, ApiEndpoint, FaultInjector } from "./faults.js";
+import {
+  errorAnswer,
+  jsonAnswer,
+  type Outgoing,
+  readJsonBody,
+  SandboxHttpError,
+  writeAnswer,
+} from "./http-io.js";
 import type { PartGate } from "./part-gate.js";
 import type { ApiAnswer, SandboxApi } from "./sandbox-api.js";
 
@@ -19,10 +27,12 @@ export interface SandboxRouterDeps {
   readonly gate: PartGate;
   readonly faults: FaultInjector;
   readonly apiKey: string;
+  /** The rewriter in force, read on every answer since tests may change it at any time. */
+  readonly rewriter: () => AnswerRewriter | undefined;
 }
 
 interface Route {
-  readonly endpoint: Exclude<FaultEndpoint, "partPut">;
+  readonly endpoint: ApiEndpoint;
   readonly call: (body: unknown, query: URLSearchParams) => Promise<ApiAnswer> | ApiAnswer;
 }
 
@@ -35,13 +45,7 @@ export function createSandboxRequestListener(deps: SandboxRouterDeps): RequestLi
         res.destroy();
         return;
       }
-      // Unexpected errors are answered without their message: it may carry S3 details.
-      sendError(
-        res,
-        error instanceof SandboxHttpError
-          ? error
-          : new SandboxHttpError(500, "internal_error", "internal error"),
-      );
+      writeAnswer(res, errorAnswer(asHttpError(error)));
     });
   };
 }
@@ -65,18 +69,38 @@ async function handle(
   }
   const body = req.method === "POST" ? await readJsonBody(req) : undefined;
 
-  const fault = await deps.faults.inject(route.endpoint);
-  if (fault?.status === 500) {
-    throw new SandboxHttpError(500, "internal_error", "injected fault");
-  }
-  if (fault?.status === 429) {
-    throw new SandboxHttpError(429, "too_many_requests", "injected fault: rate limited", {
-      "retry-after": String(fault.retryAfterSeconds),
-    });
-  }
+  const plan = await deps.faults.inject(route.endpoint);
+  const answer = plan.refusal
+    ? apiRefusalAnswer(plan.refusal)
+    : await processCall(deps, route, body, url.searchParams);
+  deliverAnswer(res, answer, plan, deps.faults, route.endpoint);
+}
 
-  const answer = await route.call(body, url.searchParams);
-  sendJson(res, answer.status, answer.body);
+/** Runs the call; its errors become answers too, so that a lost-answer fault loses them alike. */
+async function processCall(
+  deps: SandboxRouterDeps,
+  route: Route,
+  body: unknown,
+  query: URLSearchParams,
+): Promise<Outgoing> {
+  try {
+    const answer = await route.call(body, query);
+    const rewrite = deps.rewriter();
+    const ok = answer.status >= 200 && answer.status < 300;
+    return jsonAnswer(
+      answer.status,
+      ok && rewrite ? rewrite(route.endpoint, answer.body) : answer.body,
+    );
+  } catch (error) {
+    return errorAnswer(asHttpError(error));
+  }
+}
+
+/** Unexpected errors are answered without their message: it may carry S3 details. */
+function asHttpError(error: unknown): SandboxHttpError {
+  return error instanceof SandboxHttpError
+    ? error
+    : new SandboxHttpError(500, "internal_error", "internal error");
 }
 
 function matchRoute(api: SandboxApi, method: string, path: string): Route {

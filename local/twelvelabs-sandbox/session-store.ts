@@ -60,8 +60,8 @@ export interface UploadSessionState {
   readonly chunks: ChunkState[];
   /** Set while the S3 multipart upload is being completed, so concurrent reports wait for it. */
   completion?: Promise<void>;
-  /** Chunks already failed by the `failChunksOnFirstReport` fault: each fails once. */
-  forcedFailures?: Set<number>;
+  /** Chunks that have had an accepted report: the fail-after-first-report faults roll once each. */
+  reportedChunks?: Set<number>;
 }
 
 /** A presigned part URL as issued, keyed by its signature. */

@@ -10,10 +10,17 @@ import type { AddressInfo } from "node:net";
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Agent } from "undici";
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
-import { type FaultEndpoint, FaultInjector, type SandboxFaults } from "./faults.js";
+import {
+  type AnswerRewriter,
+  type FaultEndpoint,
+  FaultInjector,
+  type SandboxFaults,
+} from "./faults.js";
+import { validateFaults } from "./faults-schema.js";
 import { PartGate } from "./part-gate.js";
 import { PartUrlSigner } from "./part-url-signer.js";
 import { SandboxApi } from "./sandbox-api.js";
+import { SandboxClock } from "./sandbox-clock.js";
 import { resolveSandboxOptions, type TwelveLabsSandboxOptions } from "./sandbox-options.js";
 import { API_PREFIX, createSandboxRequestListener } from "./sandbox-server.js";
 import { type SessionStatus, SessionStore } from "./session-store.js";
@@ -34,8 +41,14 @@ export interface TwelveLabsSandbox {
   readonly apiKey: string;
   /** `127.0.0.1:<port>`, the host every presigned part URL points at (the gate). */
   readonly partHost: string;
-  /** Replaces every injected fault. */
+  /** Replaces every injected fault; throws `InvalidInputError` naming a bad field. */
   setFaults(faults: SandboxFaults): void;
+  /** Replaces the rewriter of successful API answers; `undefined` removes it. */
+  setRewriteAnswer(rewrite: AnswerRewriter | undefined): void;
+  /** Jumps the sandbox's clock forward by `ms` milliseconds: issued URLs and sessions expire. */
+  advanceClock(ms: number): void;
+  /** Epoch milliseconds on the sandbox's clock (its base clock plus every jump). */
+  now(): number;
   /** Forces a chunk to `failed`; it must be uploaded and reported again. */
   failChunk(uploadId: string, index: number, error?: string): void;
   /** Bytes of a completed asset (by asset id or upload id); throws if it is not completed. */
@@ -44,6 +57,14 @@ export interface TwelveLabsSandbox {
   calls(): Readonly<Partial<Record<FaultEndpoint, number>>>;
   /** 500s and 429s injected so far, per endpoint. */
   faultsInjected(): Readonly<Partial<Record<FaultEndpoint, number>>>;
+  /**
+   * Every fault so far, as `<endpoint>.<kind>` → count, e.g. `{ "create.lostAnswer": 2,
+   * "partPut.resetMidPut": 5, "report.429": 1, "report.failChunk": 3, "clock.advance": 1 }`.
+   * `<endpoint>.clientGone` counts answers not written because the client had hung up.
+   */
+  faultCounts(): Readonly<Record<string, number>>;
+  /** Sessions created so far, lost create answers included: a soak's "duplicate sessions" base. */
+  sessionsCreated(): number;
   /** Every session so far, oldest first. */
   sessions(): readonly SandboxSessionSummary[];
   /** Closes the server and every connection; the local stack is the caller's. Safe to call twice. */
@@ -65,8 +86,11 @@ export async function startTwelveLabsSandbox(
   const port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
 
-  const store = new SessionStore(o.now);
-  const faults = new FaultInjector(o.faults, o.random);
+  const clock = new SandboxClock(o.now);
+  const now = clock.now;
+  const store = new SessionStore(now);
+  const faults = new FaultInjector(o.faults, o.random, o.sleep);
+  let rewriter = o.rewriteAnswer;
   const dispatcher = new Agent();
   const signer = new PartUrlSigner(
     o.s3,
@@ -74,7 +98,7 @@ export async function startTwelveLabsSandbox(
     origin,
     o.s3Endpoint,
     store,
-    o.now,
+    now,
     o.urlLifetimeSeconds,
   );
   const api = new SandboxApi({
@@ -88,27 +112,46 @@ export async function startTwelveLabsSandbox(
     maxTotalSize: o.maxTotalSize,
     initialUrls: o.initialUrls,
     sessionLifetimeSeconds: o.sessionLifetimeSeconds,
-    now: o.now,
-    chunksToFailOnReport: () => faults.chunksToFailOnReport(),
+    now,
+    failsAfterFirstReport: (index) => faults.failsAfterFirstReport(index),
   });
   const gate = new PartGate({
     store,
     signer,
     faults,
     strictHeaders: o.strictHeaders,
-    now: o.now,
+    now,
     dispatcher,
   });
-  server.on("request", createSandboxRequestListener({ api, gate, faults, apiKey: o.apiKey }));
+  server.on(
+    "request",
+    createSandboxRequestListener({
+      api,
+      gate,
+      faults,
+      apiKey: o.apiKey,
+      rewriter: () => rewriter,
+    }),
+  );
 
   let stopped: Promise<void> | undefined;
   return {
     baseUrl: `${origin}${API_PREFIX}`,
     apiKey: o.apiKey,
     partHost: `127.0.0.1:${port}`,
-    setFaults: (next) => faults.set(next),
+    setFaults: (next) => faults.set(validateFaults(next)),
+    setRewriteAnswer: (next) => {
+      rewriter = next;
+    },
+    advanceClock: (ms) => {
+      clock.advance(ms);
+      faults.countClockAdvance();
+    },
+    now,
     calls: () => faults.calls(),
     faultsInjected: () => faults.injected(),
+    faultCounts: () => faults.counts(),
+    sessionsCreated: () => store.all().length,
     failChunk: (uploadId, index, error = DEFAULT_CHUNK_ERROR) =>
       store.failChunk(uploadId, index, error),
     readAsset: async (id) => {

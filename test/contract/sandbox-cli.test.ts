@@ -92,12 +92,36 @@ describe("npm run sandbox", () => {
     );
   });
 
+  it("injects --faults with a --seed, and prints what it injected when stopped", async () => {
+    const child = runCli(["--faults", '{"create":{"htmlAnswerRate":1}}', "--seed", "42"]);
+    let stderr = "";
+    child.stderr?.on("data", (data: Buffer) => {
+      stderr += data.toString();
+    });
+    const { baseUrl, apiKey } = await readEnvLines(child);
+    const answer = await request(`${baseUrl}/assets/multipart-uploads`, {
+      method: "POST",
+      headers: { "x-api-key": apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ filename: "a.mp4", type: "video", total_size: MiB }),
+    });
+    expect(answer.statusCode).toBe(200);
+    expect(String(answer.headers["content-type"])).toMatch(/^text\/html/);
+    await answer.body.text();
+
+    child.kill("SIGTERM");
+    expect(await exitCode(child)).toBe(0);
+    expect(stderr).toMatch(/sessions 0; create\.htmlAnswer 1/);
+  });
+
   it("refuses bad values with a message and exit code 2", async () => {
     const cases = [
       ["--port", "70000"],
       ["--chunk-size", "1024"],
       ["--chunk-size", "8MB"],
       ["--initial-urls", "1.5"],
+      ["--faults", "{not json"],
+      ["--faults", '{"create":{"lostAnswerRate":2}}'],
+      ["--seed", "-1"],
       ["--unknown"],
     ];
     const outcomes = await Promise.all(
