@@ -7,6 +7,7 @@
  * with iam-simulate, records the decision, and forwards only allowed requests to the local
  * server. A refused or denied request gets the answer AWS would give, so a missing grant fails
  * locally exactly as it would deployed. A request the gate cannot map is denied, never allowed.
+ * An allowed request may still get a service fault (throttling) from the `faults` injector.
  *
  * Licence boundary: this module (through ./policy-evaluator.ts) uses `@cloud-copilot/iam-simulate`,
  * which is AGPL-3.0; it may be imported from `local/` only, never from `functions/` or `infra/`.
@@ -28,6 +29,7 @@ import {
   sendAnswer,
   unknownRequestMessage,
 } from "./aws-error-answers.js";
+import type { AwsFaultInjector } from "./aws-faults.js";
 import {
   type ActionCheck,
   type ArnScope,
@@ -88,6 +90,8 @@ export interface IamGateOptions {
   ) => unknown | undefined;
   /** Turns a `SecretId` (name, full or partial ARN) into the secret's full ARN. */
   readonly resolveSecretArn?: (secretId: string) => string | undefined;
+  /** Service faults for allowed calls (see ./aws-faults.ts). @default none */
+  readonly faults?: AwsFaultInjector;
 }
 
 /** A running gate. */
@@ -139,6 +143,13 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
     parts.push(part);
   }
   return Buffer.concat(parts);
+}
+
+/** Reads and drops a request body. */
+async function drain(request: IncomingMessage): Promise<void> {
+  for await (const _ of request as AsyncIterable<Buffer>) {
+    // Discarded: the answer does not depend on it.
+  }
 }
 
 function parseJson(body: Buffer): unknown {
@@ -329,6 +340,20 @@ export async function startIamGate(options: IamGateOptions): Promise<IamGate> {
         service === "s3",
       );
       sendAnswer(response, accessDenied(service, message), head);
+      return;
+    }
+
+    // Only after the allow: a throttled service still checks authorization first.
+    const fault = options.faults?.faultFor({
+      principal: principal.name,
+      service,
+      operation: mapping.operation,
+    });
+    if (fault) {
+      // An S3 body not yet read is drained, so the caller reads the answer, not a reset; one
+      // waiting for `100 Continue` never sends it.
+      if (service === "s3" && !expectsContinue) await drain(request);
+      sendAnswer(response, fault, head);
       return;
     }
 
