@@ -23,12 +23,29 @@ export const TWELVELABS_LIMITS = {
   sessionLifetimeSeconds: 24 * 3600,
 } as const;
 
+/**
+ * Most bytes of a provider answer body read (2xx JSON answers). The largest legitimate answer
+ * carries 50 presigned URLs (create or presigned-urls): measured with the AWS presigner, an S3
+ * UploadPart URL signed with a 1,100-character session token is ~1.8 KB, so 50 entries are
+ * ~94 KB of JSON; a status page of 50 chunks is ~10 KB. 1 MiB is ten times that, and keeps what
+ * one answer can cost a 256 MB function small. A longer answer is cut off, not buffered.
+ */
+export const API_ANSWER_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Most bytes of an error answer body read (any non-2xx status): it only feeds a 300-character
+ * excerpt, so 16 KiB is plenty, and a proxy's multi-megabyte error page costs nothing.
+ */
+export const API_ERROR_BODY_MAX_BYTES = 16 * 1024;
+
 /** S3 multipart facts the relay and the sandbox rely on. */
 export const S3_LIMITS = {
   /** Smallest part S3 accepts, except for the last one. */
   minPartSize: 5 * MiB,
   /** Most parts in one multipart upload. */
   maxParts: 10_000,
+  /** Largest object S3 stores, in bytes (5 TiB): the ceiling of any relayed file. */
+  maxObjectSize: 5 * 1024 * 1024 * MiB,
 } as const;
 
 /** Defaults of the relay pipeline; every one can be overridden by construct props or env. */
@@ -45,10 +62,21 @@ export const RELAY_DEFAULTS = {
   pollIntervalSeconds: 5,
   /** Polls before the relay gives up on a session that stays active. */
   maxPolls: 720,
-  /** Timeout of one provider API call, in milliseconds. */
+  /**
+   * Timeout of one attempt of a provider API call, connect to last byte, in milliseconds. An
+   * attempt is also cut at the invocation's deadline (`deadline.ts`), whichever comes first.
+   */
   apiTimeoutMs: 30_000,
-  /** Attempts of one provider API call (first try included). */
+  /**
+   * Attempts of one provider API call (first try included). 429, 5xx, transport failures and
+   * 2xx answers that are not JSON or exceed {@link API_ANSWER_MAX_BYTES} all spend them.
+   */
   apiMaxAttempts: 5,
+  /**
+   * Least time an attempt of a provider API call needs, in milliseconds: a retry whose wait
+   * would leave less than this before the invocation's deadline is not made.
+   */
+  apiMinAttemptMs: 1_000,
   /** Compare a chunk's MD5-looking ETag with the MD5 of the bytes sent. */
   verifyEtag: true,
 } as const;

@@ -50,14 +50,17 @@ export interface ChunkProof {
   readonly size: number;
 }
 
-/** Outcome of reporting one batch of proofs. */
+/**
+ * Outcome of reporting proofs. Each count is absent when an answer did not carry it: the
+ * provider's answers are read leniently, and nothing in the relay acts on these counts.
+ */
 export interface ReportResult {
   /** Chunks newly accepted by this call. */
-  readonly processed: number;
+  readonly processed?: number;
   /** Chunks that had been reported before. */
-  readonly duplicates: number;
+  readonly duplicates?: number;
   /** Chunks accepted so far in the whole session. */
-  readonly totalCompleted: number;
+  readonly totalCompleted?: number;
 }
 
 /** Session state as the provider sees it. */
@@ -68,10 +71,15 @@ export interface SessionStatus {
   readonly state: SessionState;
   /** Chunks the provider marks failed: these must be transferred and reported again. */
   readonly failedChunks: readonly number[];
-  /** Chunks the provider has accepted. */
-  readonly completedChunks: number;
-  /** Bytes the provider has accepted. */
-  readonly uploadedSize: number;
+  /**
+   * Chunks the provider lists as completed, ascending; absent when its answer lists no chunks,
+   * so that nothing can be told from a chunk's absence.
+   */
+  readonly completedIndexes?: readonly number[];
+  /** Chunks the provider has accepted; absent when its answer did not say. */
+  readonly completedChunks?: number;
+  /** Bytes the provider has accepted; absent when its answer did not say. */
+  readonly uploadedSize?: number;
 }
 
 /** A video platform that takes presigned-URL multipart uploads. */

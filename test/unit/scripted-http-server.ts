@@ -30,7 +30,28 @@ export type Reply =
       readonly text?: string;
       readonly headers?: Record<string, string>;
     }
-  | { readonly hang: true };
+  | { readonly hang: true }
+  /** Resets the connection (TCP RST) without answering. */
+  | { readonly reset: true }
+  /**
+   * Answers `status`, then writes `bytes` bytes of filler as fast as the client reads them,
+   * stopping when the client closes the connection; the outcome lands in `streams`.
+   */
+  | {
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly stream: { readonly bytes: number };
+    }
+  /** Holds the request until `until` settles (a gate the test releases), then plays `reply`. */
+  | { readonly until: Promise<unknown>; readonly reply: Reply };
+
+/** How a streamed answer ended. */
+export interface StreamOutcome {
+  /** Bytes handed to the connection before it ended. */
+  readonly bytesWritten: number;
+  /** Whether every byte was written and the answer ended normally. */
+  readonly completed: boolean;
+}
 
 /** Picks the reply to request number `n` (from 1). */
 export type Script = (request: RecordedRequest, n: number) => Reply;
@@ -39,6 +60,8 @@ export type Script = (request: RecordedRequest, n: number) => Reply;
 export class ScriptedHttpServer {
   /** Every request since the last `script` call. */
   readonly requests: RecordedRequest[] = [];
+  /** Outcome of every streamed answer since the last `script` call, in request order. */
+  readonly streams: Promise<StreamOutcome>[] = [];
   private script: Script = () => ({ status: 599, text: "not scripted" });
 
   private constructor(
@@ -66,6 +89,7 @@ export class ScriptedHttpServer {
   respond(script: Script): void {
     this.script = script;
     this.requests.length = 0;
+    this.streams.length = 0;
   }
 
   /** Stops listening and drops every connection, hanging ones included. */
@@ -85,8 +109,25 @@ export class ScriptedHttpServer {
   ): void {
     const request = { method, url, headers, body: Buffer.concat(chunks).toString("utf8") };
     this.requests.push(request);
-    const reply = this.script(request, this.requests.length);
+    this.play(this.script(request, this.requests.length), res);
+  }
+
+  private play(reply: Reply, res: ServerResponse): void {
+    if ("until" in reply) {
+      const next = () => this.play(reply.reply, res);
+      reply.until.then(next, next);
+      return;
+    }
     if ("hang" in reply) return;
+    if ("reset" in reply) {
+      res.socket?.resetAndDestroy();
+      return;
+    }
+    if ("stream" in reply) {
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
+      this.streams.push(streamFiller(res, reply.stream.bytes));
+      return;
+    }
     const body = reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? "");
     res.writeHead(reply.status, {
       "content-type": reply.json !== undefined ? "application/json" : "text/plain",
@@ -94,6 +135,30 @@ export class ScriptedHttpServer {
     });
     res.end(body);
   }
+}
+
+/** Writes `bytes` bytes of filler to `res`, waiting for the client to read, until it closes. */
+async function streamFiller(res: ServerResponse, bytes: number): Promise<StreamOutcome> {
+  const block = Buffer.alloc(64 * 1024, " ");
+  let written = 0;
+  while (written < bytes && !res.destroyed) {
+    const piece = block.subarray(0, Math.min(block.length, bytes - written));
+    written += piece.length;
+    if (!res.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const go = () => {
+          res.off("drain", go);
+          res.off("close", go);
+          resolve();
+        };
+        res.on("drain", go);
+        res.on("close", go);
+      });
+    }
+  }
+  if (res.destroyed) return { bytesWritten: written, completed: false };
+  res.end();
+  return { bytesWritten: written, completed: true };
 }
 
 /** A loopback port nothing listens on (it was free a moment ago). */

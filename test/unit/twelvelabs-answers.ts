@@ -96,3 +96,16 @@ export function listIncompleteAnswer() {
     page_info: { limit_per_page: 10, page: 1, total_page: 1, total_results: 1 },
   };
 }
+
+/** `answer` without the fields `keys` (a copy; nested paths as `a.b`). */
+export function without<T extends object>(answer: T, ...keys: string[]): Record<string, unknown> {
+  const copy = structuredClone(answer) as Record<string, unknown>;
+  for (const key of keys) {
+    const path = key.split(".");
+    const last = path.pop() as string;
+    let at: Record<string, unknown> | undefined = copy;
+    for (const part of path) at = at?.[part] as Record<string, unknown> | undefined;
+    if (at) delete at[last];
+  }
+  return copy;
+}

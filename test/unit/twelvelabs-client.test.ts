@@ -1,5 +1,7 @@
 import { inspect } from "node:util";
+import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withDeadline } from "../../functions/core/deadline.js";
 import {
   InvalidInputError,
   ProviderHttpError,
@@ -17,9 +19,20 @@ import {
   presignedUrlsAnswer,
   reportAnswer,
   statusAnswer,
+  urlChunks,
+  without,
 } from "./twelvelabs-answers.js";
 
 const API_KEY = "tlk_TEST_KEY_0123456789abcdef";
+
+/** A promise the test resolves when it chooses: holds a scripted answer back. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
 
 /** Everything an error shows: message, string form, JSON, and inspect with its cause chain. */
 function shown(error: unknown): string {
@@ -174,16 +187,73 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
       expect(server.requests).toHaveLength(1);
     });
 
-    it("rejects an unknown session status", async () => {
+    it("passes an unknown session status through, for the provider to map", async () => {
       server.respond(() => ({ status: 200, json: statusAnswer(1, 1, [], { status: "done" }) }));
-      await expect(client().getStatus("up-1", 1, 50)).rejects.toThrow(ProviderResponseError);
+      expect((await client().getStatus("up-1", 1, 50)).status).toBe("done");
     });
 
-    it("rejects a 2xx that is not JSON", async () => {
+    it("retries a 2xx that is not JSON, then fails with ProviderResponseError", async () => {
       server.respond(() => ({ status: 200, text: "<html>gateway</html>" }));
       const error = await failure(client().listIncomplete(1, 10));
       expect(error).toBeInstanceOf(ProviderResponseError);
       expect(error.message).toContain("not JSON");
+      expect(error.message).toContain("3 attempts");
+      expect(server.requests).toHaveLength(3);
+      expect(sleeps).toHaveLength(2);
+    });
+
+    it("takes the next answer after a proxy's HTML page with status 200", async () => {
+      server.respond((_, n) =>
+        n === 1
+          ? { status: 200, text: "<html><body>502 Bad Gateway</body></html>" }
+          : { status: 201, json: createAnswer() },
+      );
+      const answer = await client().createSession({ filename: "a", type: "video", total_size: 25 });
+      expect(answer.upload_id).toBe("up-1");
+      expect(server.requests).toHaveLength(2);
+    });
+
+    const needed: Array<[string, () => Promise<unknown>, Record<string, unknown>, string]> = [
+      ["create without upload_id", create, without(createAnswer(), "upload_id"), "upload_id"],
+      ["create without asset_id", create, without(createAnswer(), "asset_id"), "asset_id"],
+      ["create without chunk_size", create, without(createAnswer(), "chunk_size"), "chunk_size"],
+      [
+        "a URL entry without url",
+        urls,
+        { upload_urls: [without(urlChunks(1, 1)[0] as object, "url")] },
+        "upload_urls.0.url",
+      ],
+      [
+        "a URL entry without chunk_index",
+        urls,
+        { upload_urls: [without(urlChunks(1, 1)[0] as object, "chunk_index")] },
+        "upload_urls.0.chunk_index",
+      ],
+      ["a status without status", status, without(statusAnswer(1, 1, []), "status"), "status"],
+      [
+        "a status chunk without index",
+        status,
+        { ...statusAnswer(1, 1, []), uploaded_chunks: [{ status: "failed" }] },
+        "uploaded_chunks.0.index",
+      ],
+    ];
+    function create() {
+      return client().createSession({ filename: "a", type: "video", total_size: 25 });
+    }
+    function urls() {
+      return client().getPresignedUrls("up-1", 1, 1);
+    }
+    function status() {
+      return client().getStatus("up-1", 1, 50);
+    }
+
+    it.each(needed)("fails on %s, naming the field", async (_, call, answer, field) => {
+      server.respond(() => ({ status: 200, json: answer }));
+      const error = await failure(call());
+      expect(error).toBeInstanceOf(ProviderResponseError);
+      expect(error.message).toContain(`${field}: `);
+      expect(error.message.includes("X-Amz-Signature")).toBe(false);
+      expect(server.requests).toHaveLength(1);
     });
   });
 
@@ -211,6 +281,36 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
       expect(server.requests).toHaveLength(2);
     });
 
+    it("retries a POST on a 503 and on a connection reset", async () => {
+      server.respond((_, n) =>
+        n === 1
+          ? { status: 503, text: "unavailable" }
+          : n === 2
+            ? { reset: true }
+            : { status: 200, json: presignedUrlsAnswer(1, 2) },
+      );
+      const answer = await client().getPresignedUrls("up-1", 1, 2);
+      expect(answer.upload_urls).toHaveLength(2);
+      expect(server.requests.map((r) => [r.method, r.body])).toEqual(
+        Array(3).fill(["POST", JSON.stringify({ start: 1, count: 2 })]),
+      );
+      expect(sleeps).toHaveLength(2);
+    });
+
+    it("gives up on resets with the transport error's code", async () => {
+      server.respond(() => ({ reset: true }));
+      const error = await failure(
+        client().reportChunks("up-1", [
+          { chunk_index: 1, proof: "e", proof_type: "etag", chunk_size: 1 },
+        ]),
+      );
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toMatch(
+        /gave up after 3 attempts, last failure (ECONNRESET|UND_ERR_SOCKET)/,
+      );
+      expect(server.requests).toHaveLength(3);
+    });
+
     it("waits as long as a 429's Retry-After says", async () => {
       server.respond((_, n) =>
         n === 1
@@ -222,14 +322,19 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
       expect(server.requests).toHaveLength(2);
     });
 
-    it("caps a Retry-After longer than the longest delay", async () => {
+    it("never retries sooner than Retry-After: one longer than the longest delay ends the call", async () => {
       server.respond((_, n) =>
         n === 1
           ? { status: 429, text: "", headers: { "retry-after": "86400" } }
           : { status: 200, json: listIncompleteAnswer() },
       );
-      await client({ maxRetryDelayMs: 5_000 }).listIncomplete(1, 10);
-      expect(sleeps).toEqual([5_000]);
+      const error = await failure(client({ maxRetryDelayMs: 5_000 }).listIncomplete(1, 10));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toMatch(
+        /gave up after 1 attempt: the server asked to wait 86400 s \(Retry-After\), longer than the 5\.0 s one call waits; last failure HTTP 429$/,
+      );
+      expect(sleeps).toEqual([]);
+      expect(server.requests).toHaveLength(1);
     });
 
     it("gives up with a retryable ProviderUnavailableError that says what failed", async () => {
@@ -295,8 +400,103 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
     });
   });
 
+  describe("inside an invocation's deadline", () => {
+    it("gives up at once when Retry-After asks for more than the time left", async () => {
+      server.respond(() => ({ status: 429, text: "slow down", headers: { "retry-after": "50" } }));
+      const c = client();
+      const error = await failure(
+        withDeadline(Date.now() + 3_000, () =>
+          c.createSession({ filename: "a", type: "video", total_size: 25 }),
+        ),
+      );
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toMatch(
+        /gave up after 1 attempt: the server asked to wait 50 s \(Retry-After\) and [0-3]\.\d s are left in this invocation; last failure HTTP 429$/,
+      );
+      expect((error.cause as ProviderHttpError).status).toBe(429);
+      expect(server.requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+
+    it("retries as before while the wait fits", async () => {
+      server.respond((_, n) =>
+        n === 1
+          ? { status: 429, text: "", headers: { "retry-after": "1" } }
+          : { status: 200, json: listIncompleteAnswer() },
+      );
+      const c = client({ minAttemptMs: 100 });
+      await withDeadline(Date.now() + 60_000, () => c.listIncomplete(1, 10));
+      expect(sleeps).toEqual([1_000]);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it("cuts an attempt that hangs at the deadline, and makes no other", async () => {
+      server.respond(() => ({ hang: true }));
+      const c = client({ minAttemptMs: 100 });
+      const error = await failure(withDeadline(Date.now() + 400, () => c.getStatus("up-1", 1, 50)));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toMatch(
+        /gave up after 1 attempt: 0\.0 s are left in this invocation, less than the 0\.1 s an attempt needs; last failure TimeoutError \(no answer within the 0\.\d s left in this invocation\)$/,
+      );
+      expect(server.requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+
+    it("never sends an attempt that timed out while waiting for a connection", async () => {
+      const release = gate();
+      server.respond((_, n) =>
+        n === 1
+          ? { until: release.promise, reply: { status: 200, json: listIncompleteAnswer() } }
+          : { status: 200, json: listIncompleteAnswer() },
+      );
+      // One connection: the second call queues behind the first, which the server holds.
+      const dispatcher = new Agent({ connections: 1 });
+      try {
+        const c = client({ dispatcher, minAttemptMs: 100 });
+        const held = c.listIncomplete(1, 10);
+        const error = await failure(
+          withDeadline(Date.now() + 300, () => c.getStatus("up-1", 1, 50)),
+        );
+        expect(error).toBeInstanceOf(ProviderUnavailableError);
+        expect(error.message).toContain("TimeoutError");
+        release.open();
+        await held;
+        await c.listIncomplete(1, 10);
+        expect(server.requests.map((r) => r.url)).toEqual([
+          "/v1.3/assets/multipart-uploads?page=1&page_limit=10",
+          "/v1.3/assets/multipart-uploads?page=1&page_limit=10",
+        ]);
+      } finally {
+        await dispatcher.close();
+      }
+    });
+
+    it("makes no attempt with less time left than an attempt needs", async () => {
+      server.respond(() => ({ status: 200, json: listIncompleteAnswer() }));
+      const c = client();
+      const error = await failure(withDeadline(Date.now() + 500, () => c.listIncomplete(1, 10)));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toMatch(
+        /no attempt made: 0\.\d s left in this invocation, less than the 1\.0 s an attempt needs$/,
+      );
+      expect(server.requests).toHaveLength(0);
+    });
+  });
+
   describe("secrets", () => {
     const echo = `key ${API_KEY} cannot open https://b.s3.amazonaws.com/k?X-Amz-Signature=topsecret`;
+
+    it("does not retry a 400, and its excerpt blanks the key and URL queries", async () => {
+      server.respond(() => ({ status: 400, text: echo }));
+      const error = await failure(
+        client().createSession({ filename: "a", type: "video", total_size: 1 }),
+      );
+      expect(error).toBeInstanceOf(ProviderHttpError);
+      const detail = (error as ProviderHttpError).detail;
+      expect(detail).toBe("key [redacted] cannot open https://b.s3.amazonaws.com/k?[redacted]");
+      expect(server.requests).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
 
     it("never shows the API key or a URL query in any error", async () => {
       const errors: Error[] = [];

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config.js";
 import { ProviderResponseError, UntrustedUrlError } from "../../functions/core/errors.js";
 import { TwelveLabsClient } from "../../functions/core/providers/twelvelabs/twelvelabs-client.js";
 import { TwelveLabsProvider } from "../../functions/core/providers/twelvelabs/twelvelabs-provider.js";
@@ -12,9 +13,14 @@ import {
   reportAnswer,
   statusAnswer,
   urlChunks,
+  without,
 } from "./twelvelabs-answers.js";
 
 const API_KEY = "tlk_PROVIDER_TEST_KEY";
+/** The provider's clock, for the default expiries of answers without one. */
+const NOW = Date.parse("2025-12-01T11:00:00Z");
+const SESSION_LIFETIME_MS = TWELVELABS_LIMITS.sessionLifetimeSeconds * 1000;
+const URL_LIFETIME_MS = TWELVELABS_LIMITS.urlLifetimeSeconds * 1000;
 
 function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
   return JSON.parse(request?.body ?? "null") as Record<string, unknown>;
@@ -56,6 +62,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         sleep: async () => {},
       }),
       urlPolicy: new UrlPolicy({ allowedHosts: ["*.amazonaws.com"] }),
+      now: () => NOW,
     });
   });
   afterAll(async () => {
@@ -257,6 +264,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
       expect(status).toEqual({
         state: "active",
         failedChunks: [2, 101],
+        completedIndexes: [1, 102],
         completedChunks: 80,
         uploadedSize: 800,
       });
@@ -277,6 +285,172 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
       server.respond(() => ({ status: 200, json: statusAnswer(1, 1_000_000, []) }));
       await expect(provider.getStatus("up-1")).rejects.toThrow(ProviderResponseError);
       expect(server.requests).toHaveLength(1);
+    });
+  });
+
+  describe("lenient answers: what the official SDK accepts, the relay accepts", () => {
+    const fiveChunks = [1, 2, 3, 4, 5].map((index) => ({ index, status: "completed" as const }));
+
+    it.each([
+      ["without expires_at", without(createAnswer(), "expires_at")],
+      ["with expires_at null", createAnswer({ expires_at: null })],
+      ["with an unreadable expires_at", createAnswer({ expires_at: "soon" })],
+    ])("create %s: the session lives the documented lifetime", async (_, answer) => {
+      server.respond(() => ({ status: 201, json: answer }));
+      const session = await provider.createSession({ filename: "clip.mp4", size: 25 });
+      expect(session.expiresAt).toBe(NOW + SESSION_LIFETIME_MS);
+      expect(session.totalChunks).toBe(3);
+    });
+
+    it("create without total_chunks: the plan is ceil(size / chunk_size)", async () => {
+      server.respond(() => ({ status: 201, json: without(createAnswer(), "total_chunks") }));
+      const session = await provider.createSession({ filename: "clip.mp4", size: 21 });
+      expect(session.totalChunks).toBe(3);
+      expect(session.chunkSize).toBe(10);
+    });
+
+    it("create with total_chunks null: the plan is computed too", async () => {
+      server.respond(() => ({ status: 201, json: createAnswer({ total_chunks: null }) }));
+      expect((await provider.createSession({ filename: "a", size: 30 })).totalChunks).toBe(3);
+    });
+
+    it.each([
+      ["without expires_at", (i: number) => without(urlChunks(i, 1)[0] as object, "expires_at")],
+      ["with expires_at null", (i: number) => ({ ...urlChunks(i, 1)[0], expires_at: null })],
+    ])("a URL entry %s: the URL lives the documented lifetime", async (_, entry) => {
+      server.respond((request) =>
+        request.url.endsWith("/presigned-urls")
+          ? { status: 200, json: { upload_urls: [entry(3)] } }
+          : { status: 201, json: createAnswer({ upload_urls: [entry(1), urlChunks(2, 1)[0]] }) },
+      );
+      const session = await provider.createSession({ filename: "a", size: 25 });
+      expect(session.urls.map((u) => u.expiresAt)).toEqual([
+        NOW + URL_LIFETIME_MS,
+        Date.parse("2025-12-01T12:00:00Z"),
+      ]);
+      const [url] = await provider.getChunkUrls("up-1", [3]);
+      expect(url).toEqual({ index: 3, url: presignedUrl(3), expiresAt: NOW + URL_LIFETIME_MS });
+    });
+
+    it("a report answer without duplicate_chunks: the other counts still add up", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: without(reportAnswer(2, 0, 4), "duplicate_chunks"),
+      }));
+      const result = await provider.reportChunks("up-1", [
+        { index: 1, etag: "a", size: 10 },
+        { index: 2, etag: "b", size: 10 },
+      ]);
+      expect(result).toEqual({ processed: 2, duplicates: undefined, totalCompleted: 4 });
+    });
+
+    it("a report answer with no count at all (an empty object)", async () => {
+      server.respond(() => ({ status: 200, json: {} }));
+      const result = await provider.reportChunks("up-1", [{ index: 1, etag: "a", size: 10 }]);
+      expect(result).toEqual({});
+    });
+
+    it("a status without page_info: one page that is not full is the last", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: without(statusAnswer(1, 1, fiveChunks), "page_info"),
+      }));
+      const status = await provider.getStatus("up-1");
+      expect(status.completedIndexes).toEqual([1, 2, 3, 4, 5]);
+      expect(server.requests).toHaveLength(1);
+    });
+
+    it("a status without page_info.total_page: pages are read while they come back full", async () => {
+      server.respond((request) => {
+        const page = Number(new URL(request.url, "http://x").searchParams.get("page"));
+        const count = page === 1 ? 50 : 7;
+        const chunks = Array.from({ length: count }, (_, i) => ({
+          index: (page - 1) * 50 + i + 1,
+          status: "failed" as const,
+        }));
+        return {
+          status: 200,
+          json: without(statusAnswer(page, 0, chunks), "page_info.total_page"),
+        };
+      });
+      const status = await provider.getStatus("up-1");
+      expect(server.requests).toHaveLength(2);
+      expect(status.failedChunks).toHaveLength(57);
+    });
+
+    it("pages that always come back full stop at the most a session can have", async () => {
+      const full = Array.from({ length: 50 }, (_, i) => ({
+        index: i + 1,
+        status: "pending" as const,
+      }));
+      server.respond(() => ({ status: 200, json: without(statusAnswer(1, 0, full), "page_info") }));
+      await provider.getStatus("up-1");
+      expect(server.requests).toHaveLength(S3_LIMITS.maxParts / TWELVELABS_LIMITS.maxPageLimit);
+    });
+
+    it("a status without uploaded_size or chunks_pending, and with upload_id null", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: {
+          ...without(statusAnswer(1, 1, fiveChunks), "uploaded_size", "chunks_pending"),
+          upload_id: null,
+        },
+      }));
+      const status = await provider.getStatus("up-1");
+      expect(status).toEqual({
+        state: "active",
+        failedChunks: [],
+        completedIndexes: [1, 2, 3, 4, 5],
+        completedChunks: 2,
+        uploadedSize: undefined,
+      });
+    });
+
+    it.each([
+      ["processing", "active"],
+      ["queued-for-a-future-feature", "active"],
+      ["COMPLETED", "completed"],
+      ["expired", "expired"],
+    ])("a session status %j reads as %s", async (wire, state) => {
+      server.respond(() => ({ status: 200, json: statusAnswer(1, 1, [], { status: wire }) }));
+      expect((await provider.getStatus("up-1")).state).toBe(state);
+    });
+
+    it("a chunk status 'uploading' or unknown is pending: neither failed nor completed", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: statusAnswer(1, 1, [], {
+          uploaded_chunks: [
+            { index: 1, status: "uploading" },
+            { index: 2, status: "verifying" },
+            { index: 3 },
+            { index: 4, status: "failed" },
+            { index: 5, status: "completed" },
+          ],
+        }),
+      }));
+      const status = await provider.getStatus("up-1");
+      expect(status.failedChunks).toEqual([4]);
+      expect(status.completedIndexes).toEqual([5]);
+    });
+
+    it("a status that lists no chunks says nothing about which are completed", async () => {
+      server.respond(() => ({
+        status: 200,
+        json: statusAnswer(1, 1, [], { uploaded_chunks: null }),
+      }));
+      expect((await provider.getStatus("up-1")).completedIndexes).toBeUndefined();
+    });
+
+    it("still fails, naming the field, when an answer lacks what the relay needs", async () => {
+      server.respond(() => ({ status: 201, json: without(createAnswer(), "asset_id") }));
+      await expect(provider.createSession({ filename: "a", size: 25 })).rejects.toThrow(
+        /twelvelabs\.createSession returned an unexpected answer: asset_id: /,
+      );
+      server.respond(() => ({ status: 200, json: { upload_urls: [{ chunk_index: 1 }] } }));
+      const error = await provider.getChunkUrls("up-1", [1]).catch((e) => e);
+      expect(error).toBeInstanceOf(ProviderResponseError);
+      expect((error as Error).message).toContain("upload_urls.0.url: ");
     });
   });
 });

@@ -1,6 +1,9 @@
 /**
  * When to try a provider call again: exponential backoff with full jitter, or the server's own
- * `Retry-After` when it sends one, always capped so that one call cannot stall a Lambda.
+ * `Retry-After` when it sends one, each delay capped at `maxDelayMs`. Capping each delay does
+ * not bound a whole call: attempts × timeout + waits can outlast a Lambda (5 × 30 s + 4 × 20 s
+ * = 230 s against a 60 s function). The invocation's deadline bounds it instead
+ * (`AttemptBudget` in `attempt-budget.ts`).
  */
 
 import { InvalidInputError } from "../errors.js";
@@ -24,7 +27,8 @@ export class RetryPolicy {
   /** Attempts of one call, the first included. */
   readonly maxAttempts: number;
   private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
+  /** Longest wait between two attempts, in milliseconds. */
+  readonly maxDelayMs: number;
   private readonly random: () => number;
   private readonly now: () => number;
 

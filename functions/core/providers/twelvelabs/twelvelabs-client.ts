@@ -1,6 +1,11 @@
 /**
  * The TwelveLabs v1.3 multipart-upload API, one method per call, each answer validated with
- * zod. Retries, timeouts and error mapping come from {@link JsonApi}.
+ * zod. Retries, timeouts, the invocation's time budget, answer size caps and error mapping come
+ * from {@link JsonApi}.
+ *
+ * Every call is retried, POSTs included, because every one is safe to repeat: report is
+ * idempotent on the server (a repeated proof counts as a duplicate), presigned-urls is a read,
+ * and create is the one that is not quite, see below.
  *
  * Retry choice for `createSession`: it is retried like the other calls, on 429, 5xx and
  * transport failures, although a 5xx or a timeout may hide a session that was created. Such a
@@ -38,10 +43,21 @@ export interface TwelveLabsClientOptions {
   readonly apiKey: string | (() => Promise<string>);
   /** undici dispatcher (Agent, Pool). @default the global dispatcher */
   readonly dispatcher?: Dispatcher;
-  /** Deadline of one attempt, in milliseconds. @default RELAY_DEFAULTS.apiTimeoutMs */
+  /**
+   * Timeout of one attempt, connect to last byte, in milliseconds; the invocation's deadline
+   * cuts it shorter when it is nearer. @default RELAY_DEFAULTS.apiTimeoutMs
+   */
   readonly timeoutMs?: number;
-  /** Attempts of one call, the first included. @default RELAY_DEFAULTS.apiMaxAttempts */
+  /**
+   * Attempts of one call, the first included; retryable statuses, transport failures and 2xx
+   * answers that are not JSON or too long spend them. @default RELAY_DEFAULTS.apiMaxAttempts
+   */
   readonly maxAttempts?: number;
+  /**
+   * Least time an attempt needs before the invocation's deadline, in milliseconds.
+   * @default RELAY_DEFAULTS.apiMinAttemptMs
+   */
+  readonly minAttemptMs?: number;
   /** Ceiling of the first backoff delay, in milliseconds. @default 250 */
   readonly retryBaseDelayMs?: number;
   /** Longest delay between two attempts, in milliseconds. @default 20_000 */
@@ -65,6 +81,9 @@ export class TwelveLabsClient {
       baseUrl: options.baseUrl,
       dispatcher: options.dispatcher,
       timeoutMs,
+      // Safe for every call of this API: see the module comment.
+      retryMethods: ["GET", "POST"],
+      minAttemptMs: options.minAttemptMs,
       sleep: options.sleep,
       retryPolicy: new RetryPolicy({
         maxAttempts: options.maxAttempts ?? RELAY_DEFAULTS.apiMaxAttempts,

@@ -1,7 +1,8 @@
 /**
  * TwelveLabs behind the relay's {@link Provider} port: report-as-you-go, URLs in start/count
  * windows of at most 50, status paginated 50 chunks a page. Every URL passes the URL policy
- * before it leaves this module.
+ * before it leaves this module. Answers are read leniently (see `twelvelabs-schemas.ts`): this
+ * module supplies the defaults of what they leave out.
  */
 
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config.js";
@@ -12,6 +13,7 @@ import type {
   CreateSessionInput,
   Provider,
   ReportResult,
+  SessionState,
   SessionStatus,
   UploadSession,
 } from "../../provider.js";
@@ -29,6 +31,8 @@ export interface TwelveLabsProviderOptions {
   readonly assetType?: string;
   /** Largest file accepted, in bytes. @default TWELVELABS_LIMITS.maxFileSize */
   readonly maxFileSize?: number;
+  /** Clock for the default expiries of answers without one, epoch ms. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** Status pages are never more than a session can have chunks: more means a broken answer. */
@@ -43,15 +47,21 @@ export class TwelveLabsProvider implements Provider {
   private readonly client: TwelveLabsClient;
   private readonly urlPolicy: UrlPolicy;
   private readonly assetType: string;
+  private readonly now: () => number;
 
   constructor(options: TwelveLabsProviderOptions) {
     this.client = options.client;
     this.urlPolicy = options.urlPolicy;
     this.assetType = options.assetType ?? TWELVELABS_LIMITS.assetType;
     this.maxFileSize = options.maxFileSize ?? TWELVELABS_LIMITS.maxFileSize;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Opens a session; checks the chunk plan's arithmetic and every initial URL. */
+  /**
+   * Opens a session; checks the chunk plan's arithmetic and every initial URL. Without
+   * `total_chunks` the plan is computed; without `expires_at` the session is taken to live
+   * {@link TWELVELABS_LIMITS.sessionLifetimeSeconds}.
+   */
   async createSession(input: CreateSessionInput): Promise<UploadSession> {
     const operation = "twelvelabs.createSession";
     if (!input.filename) throw new InvalidInputError(`${operation}: filename is empty`);
@@ -65,29 +75,29 @@ export class TwelveLabsProvider implements Provider {
       type: this.assetType,
       total_size: input.size,
     });
-    const expected = Math.ceil(input.size / answer.chunk_size);
-    if (answer.total_chunks !== expected) {
+    const totalChunks = Math.ceil(input.size / answer.chunk_size);
+    if (answer.total_chunks != null && answer.total_chunks !== totalChunks) {
       throw new ProviderResponseError(
         operation,
-        `total_chunks ${answer.total_chunks} is not ceil(${input.size} / chunk_size ${answer.chunk_size}) = ${expected}`,
+        `total_chunks ${answer.total_chunks} is not ceil(${input.size} / chunk_size ${answer.chunk_size}) = ${totalChunks}`,
       );
     }
     const urls = this.toChunkUrls(operation, answer.upload_urls ?? []);
-    const outOfPlan = urls.find((url) => url.index > answer.total_chunks);
+    const outOfPlan = urls.find((url) => url.index > totalChunks);
     if (outOfPlan) {
       throw new ProviderResponseError(
         operation,
-        `URL for chunk ${outOfPlan.index} of ${answer.total_chunks}`,
+        `URL for chunk ${outOfPlan.index} of ${totalChunks}`,
       );
     }
     return {
       uploadId: answer.upload_id,
       assetId: answer.asset_id,
       chunkSize: answer.chunk_size,
-      totalChunks: answer.total_chunks,
+      totalChunks,
       uploadHeaders: { ...(answer.upload_headers ?? {}) },
       urls,
-      expiresAt: Date.parse(answer.expires_at),
+      expiresAt: this.expiry(answer.expires_at, TWELVELABS_LIMITS.sessionLifetimeSeconds),
     };
   }
 
@@ -120,7 +130,8 @@ export class TwelveLabsProvider implements Provider {
 
   /**
    * Reports `proofs` in batches of at most 50. With nothing to report it reads the session's
-   * completed count instead, so `totalCompleted` is always the provider's.
+   * completed count instead, so `totalCompleted` is always the provider's. A count that an
+   * answer leaves out is left out of the result.
    */
   async reportChunks(uploadId: string, proofs: readonly ChunkProof[]): Promise<ReportResult> {
     const operation = "twelvelabs.reportChunks";
@@ -129,39 +140,54 @@ export class TwelveLabsProvider implements Provider {
       const status = await this.client.getStatus(uploadId, 1, 1);
       return { processed: 0, duplicates: 0, totalCompleted: status.chunks_completed };
     }
-    let processed = 0;
-    let duplicates = 0;
-    let totalCompleted = 0;
+    let processed: number | undefined = 0;
+    let duplicates: number | undefined = 0;
+    let totalCompleted: number | undefined;
     for (let at = 0; at < chunks.length; at += TWELVELABS_LIMITS.maxReportBatch) {
       const batch = chunks.slice(at, at + TWELVELABS_LIMITS.maxReportBatch);
       const answer = await this.client.reportChunks(uploadId, batch);
-      processed += answer.processed_chunks;
-      duplicates += answer.duplicate_chunks;
+      processed = sum(processed, answer.processed_chunks);
+      duplicates = sum(duplicates, answer.duplicate_chunks);
       totalCompleted = answer.total_completed;
     }
     return { processed, duplicates, totalCompleted };
   }
 
-  /** Reads every status page; the summary comes from the last page read, the most recent. */
+  /**
+   * Reads every status page; the summary comes from the last page read, the most recent.
+   * Without `page_info.total_page`, paging goes on while pages come back full, up to the most
+   * pages a session can have. An unknown session state reads as `active` (the poll count
+   * bounds it); an unknown chunk state as pending, neither completed nor failed.
+   */
   async getStatus(uploadId: string): Promise<SessionStatus> {
     const operation = "twelvelabs.getStatus";
+    const pageLimit = TWELVELABS_LIMITS.maxPageLimit;
     const failed = new Set<number>();
+    const completed = new Set<number>();
+    let listed = true;
     for (let page = 1; ; page++) {
-      const answer = await this.client.getStatus(uploadId, page, TWELVELABS_LIMITS.maxPageLimit);
-      const totalPages = answer.page_info.total_page;
-      if (totalPages > MAX_STATUS_PAGES) {
+      const answer = await this.client.getStatus(uploadId, page, pageLimit);
+      const totalPages = answer.page_info?.total_page;
+      if (totalPages !== undefined && totalPages > MAX_STATUS_PAGES) {
         throw new ProviderResponseError(
           operation,
           `page_info.total_page ${totalPages} exceeds ${MAX_STATUS_PAGES}`,
         );
       }
-      for (const chunk of answer.uploaded_chunks ?? []) {
-        if (chunk.status === "failed") failed.add(chunk.index);
+      const chunks = answer.uploaded_chunks;
+      if (!chunks) listed = false;
+      for (const chunk of chunks ?? []) {
+        const state = chunkState(chunk.status);
+        if (state === "failed") failed.add(chunk.index);
+        if (state === "completed") completed.add(chunk.index);
       }
-      if (page >= totalPages) {
+      const more =
+        totalPages !== undefined ? page < totalPages : (chunks?.length ?? 0) >= pageLimit;
+      if (!more || page >= MAX_STATUS_PAGES) {
         return {
-          state: answer.status,
+          state: sessionState(answer.status),
           failedChunks: [...failed].sort((a, b) => a - b),
+          completedIndexes: listed ? [...completed].sort((a, b) => a - b) : undefined,
           completedChunks: answer.chunks_completed,
           uploadedSize: answer.uploaded_size,
         };
@@ -180,11 +206,33 @@ export class TwelveLabsProvider implements Provider {
       byIndex.set(chunk.chunk_index, {
         index: chunk.chunk_index,
         url: chunk.url,
-        expiresAt: Date.parse(chunk.expires_at),
+        expiresAt: this.expiry(chunk.expires_at, TWELVELABS_LIMITS.urlLifetimeSeconds),
       });
     }
     return [...byIndex.values()].sort((a, b) => a.index - b.index);
   }
+
+  /** `expiresAt` read from the answer, or now + the documented lifetime when it has none. */
+  private expiry(expiresAt: string | undefined, lifetimeSeconds: number): number {
+    return expiresAt !== undefined ? Date.parse(expiresAt) : this.now() + lifetimeSeconds * 1000;
+  }
+}
+
+/** The port's state for a session status string; anything unknown is still `active`. */
+function sessionState(status: string): SessionState {
+  const known = status.toLowerCase();
+  return known === "completed" || known === "failed" || known === "expired" ? known : "active";
+}
+
+/** A chunk status string as `completed`, `failed` or `pending` (anything else). */
+function chunkState(status: string | undefined): "completed" | "failed" | "pending" {
+  const known = status?.toLowerCase();
+  return known === "completed" || known === "failed" ? known : "pending";
+}
+
+/** `a + b`, or `undefined` once either is unknown. */
+function sum(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
 }
 
 /** One proof as the report call carries it; the ETag goes without quotes, as the SDK sends it. */

@@ -1,11 +1,26 @@
 /**
  * The TwelveLabs v1.3 multipart-upload wire format (shared/api-notes.md, seeds/), as zod
- * schemas: every answer is parsed with these before use. Objects keep unknown fields out
- * (zod strips them) but do not reject them, so a new field in the API breaks nothing. Fields the
- * reference documents as "or null" are nullish.
+ * schemas: every answer is parsed with these before use.
+ *
+ * Lenient on purpose, like the official SDK (twelvelabs-js 1.3.4 parses every field as optional
+ * and allows unknown enum values), so that no answer the service really sends fails an upload:
+ * - only the fields the relay uses are parsed; every object is loose, so any other field,
+ *   present or not, of whatever type, passes through untouched;
+ * - a field the relay cannot work without (`upload_id`, `asset_id`, `chunk_size`, a URL entry's
+ *   `url` and `chunk_index`, a chunk's `index`, the session `status`) is required, so its
+ *   absence fails with a `ProviderResponseError` that names it;
+ * - a field the relay only reads for information or has a default for (dates, counts) is
+ *   optional, nullable, and read as absent when it is unreadable;
+ * - enums are plain strings here; the provider maps unknown values (session → `active`, chunk
+ *   → `pending`).
  */
 
 import { z } from "zod";
+
+/** An optional field: absent, `null` and unreadable all read as `undefined`. */
+function lenient<T extends z.ZodType>(schema: T) {
+  return schema.optional().catch(undefined);
+}
 
 /** An RFC 3339 date-time, kept as the string the wire carried. */
 const DateTime = z
@@ -15,95 +30,69 @@ const DateTime = z
 const Count = z.int().nonnegative();
 const ChunkIndex = z.int().positive();
 
-/** `PresignedUrlChunk`: the URL for one chunk. */
-export const PresignedUrlChunkSchema = z.object({
+/** `PresignedUrlChunk`: the URL for one chunk; without `expires_at`, the default lifetime. */
+export const PresignedUrlChunkSchema = z.looseObject({
   chunk_index: ChunkIndex,
   url: z.string().min(1),
-  expires_at: DateTime,
+  expires_at: lenient(DateTime),
 });
 
-/** `page_info` of the paginated answers. */
-export const PageInfoSchema = z.object({
-  limit_per_page: Count,
-  page: Count,
-  total_page: Count,
-  total_results: Count,
+/** `page_info` of the paginated answers: only the page count is read. */
+export const PageInfoSchema = z.looseObject({
+  total_page: lenient(Count),
 });
-
-/** State of an upload session. */
-export const UploadStatusSchema = z.enum(["active", "completed", "failed", "expired"]);
 
 /** `ChunkInfo`: one chunk in a status answer. */
-export const ChunkInfoSchema = z.object({
+export const ChunkInfoSchema = z.looseObject({
   index: ChunkIndex,
-  status: z.enum(["completed", "pending", "failed"]),
-  uploaded_at: DateTime.nullish(),
-  updated_at: DateTime.nullish(),
-  error: z.string().nullish(),
+  // "completed", "pending", "failed" today; anything else is read as pending.
+  status: lenient(z.string()),
 });
 
 /** Answer of `POST /assets/multipart-uploads`. */
-export const CreateSessionAnswerSchema = z.object({
+export const CreateSessionAnswerSchema = z.looseObject({
   upload_id: z.string().min(1),
   asset_id: z.string().min(1),
   // The initial set may cover only the first chunks, or none.
   upload_urls: z.array(PresignedUrlChunkSchema).nullish(),
   upload_headers: z.record(z.string(), z.string()).nullish(),
   chunk_size: z.int().positive(),
-  total_chunks: z.int().positive(),
-  expires_at: DateTime,
+  // Checked against ceil(size / chunk_size) when present, so a bad value is not ignored.
+  total_chunks: z.int().positive().nullish(),
+  expires_at: lenient(DateTime),
 });
 
 /** Answer of `POST /assets/multipart-uploads/{upload_id}/presigned-urls`. */
-export const PresignedUrlsAnswerSchema = z.object({
-  upload_id: z.string().nullish(),
-  start_index: ChunkIndex.nullish(),
-  count: Count.nullish(),
+export const PresignedUrlsAnswerSchema = z.looseObject({
   upload_urls: z.array(PresignedUrlChunkSchema).nullish(),
-  generated_at: DateTime.nullish(),
-  expires_at: DateTime.nullish(),
 });
 
 /** Answer of `POST /assets/multipart-uploads/{upload_id}` (report chunks). */
-export const ReportChunksAnswerSchema = z.object({
-  // Present only once every chunk has been reported.
-  url: z.string().nullish(),
-  asset_id: z.string().nullish(),
-  processed_chunks: Count,
-  duplicate_chunks: Count,
-  total_completed: Count,
+export const ReportChunksAnswerSchema = z.looseObject({
+  processed_chunks: lenient(Count),
+  duplicate_chunks: lenient(Count),
+  total_completed: lenient(Count),
 });
 
 /** Answer of `GET /assets/multipart-uploads/{upload_id}` (status, one page of chunks). */
-export const StatusAnswerSchema = z.object({
-  upload_id: z.string().min(1),
-  status: UploadStatusSchema,
+export const StatusAnswerSchema = z.looseObject({
+  // "active", "completed", "failed", "expired" today; anything else is read as active.
+  status: z.string(),
   uploaded_chunks: z.array(ChunkInfoSchema).nullish(),
-  chunks_completed: Count,
-  chunks_failed: Count,
-  chunks_pending: Count,
-  page_info: PageInfoSchema,
-  total_size: Count,
-  uploaded_size: Count,
-  created_at: DateTime.nullish(),
-  updated_at: DateTime.nullish(),
+  chunks_completed: lenient(Count),
+  uploaded_size: lenient(Count),
+  page_info: lenient(PageInfoSchema),
 });
 
 /** One entry of the list of incomplete uploads. */
-export const IncompleteUploadSchema = z.object({
+export const IncompleteUploadSchema = z.looseObject({
   upload_id: z.string().min(1),
-  status: UploadStatusSchema,
-  total_size: Count,
-  chunk_size: z.int().positive(),
-  total_chunks: z.int().positive(),
-  created_at: DateTime,
-  expires_at: DateTime,
 });
 
 /** Answer of `GET /assets/multipart-uploads` (incomplete uploads, one page). */
-export const ListIncompleteAnswerSchema = z.object({
+export const ListIncompleteAnswerSchema = z.looseObject({
   data: z.array(IncompleteUploadSchema).nullish(),
-  page_info: PageInfoSchema,
+  page_info: lenient(PageInfoSchema),
 });
 
 /** Body of the create call. */
