@@ -71,6 +71,8 @@ export interface ChunkRecord {
   readonly etag?: string;
   readonly transferredAt?: number;
   readonly reportedAt?: number;
+  /** Times the chunk was forgotten to be sent again (provider marked it failed, or lacked it). */
+  readonly resends?: number;
 }
 
 /** Session details saved when the provider session opens. */
@@ -337,10 +339,20 @@ export class UploadStore {
     );
   }
 
-  /** Forgets the transfer of chunks the provider marked failed, so they are sent again. */
+  /**
+   * Forgets the transfer of chunks the provider marked failed or does not hold, so they are
+   * sent again, and counts each such resend.
+   */
   async resetChunks(uploadKey: string, indexes: readonly number[]): Promise<void> {
     await runBounded(indexes, PARALLEL_UPDATES, (index) =>
-      this.#updateChunk(uploadKey, index, "REMOVE etag, transferredAt, reportedAt", {}),
+      this.#updateChunk(
+        uploadKey,
+        index,
+        "REMOVE etag, transferredAt, reportedAt ADD resends :one",
+        {
+          ":one": 1,
+        },
+      ),
     );
   }
 

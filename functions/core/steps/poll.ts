@@ -1,11 +1,14 @@
 /**
  * Poll: asks the provider where the session stands and tells the state machine what to do next:
- * finish, send again the chunks the provider marks failed, or wait. Chunks sent but never
- * reported (a report step that gave up) are reported here first.
+ * finish, send again what the provider lacks, or wait. Chunks sent but never reported (a report
+ * step that gave up) are reported here first; chunks reported but not held by the provider (a
+ * lost answer) are reported again, and sent again if the provider refuses them.
  */
 
 import { batchesFor } from "../chunk-plan.js";
 import { SessionFailedError, UploadStateError } from "../errors.js";
+import type { ChunkRecord } from "../upload-store.js";
+import { MAX_CHUNK_RESENDS, reportWithReconcile } from "./reconcile.js";
 import { reportUnreported } from "./report.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
@@ -28,27 +31,69 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
   const { uploadKey } = parseInput("poll", UploadRef, input);
   const record = await deps.store.require(uploadKey);
   if (record.status === "completed") return { uploadKey, state: "completed", batches: [] };
-  if (!record.uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
+  const { uploadId } = record;
+  if (!uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
 
   const polls = await deps.store.countPoll(uploadKey);
   if (polls > deps.settings.maxPolls) {
     throw new SessionFailedError(
-      record.uploadId,
+      uploadId,
       "active",
-      `upload session ${record.uploadId} did not complete after ${deps.settings.maxPolls} polls`,
+      `upload session ${uploadId} did not complete after ${deps.settings.maxPolls} polls`,
     );
   }
-  // One read serves both: reporting changes no chunk's ETag, which is what `unsent` reads.
+  // One read serves both: reporting changes no chunk's ETag, and resets are returned.
   const chunks = await deps.store.getChunks(uploadKey);
-  await reportUnreported(uploadKey, record.uploadId, chunks, deps);
+  const first = await reportUnreported(uploadKey, uploadId, chunks, deps);
 
-  const status = await deps.provider.getStatus(record.uploadId);
+  const status = await deps.provider.getStatus(uploadId);
   if (status.state === "completed") return { uploadKey, state: "completed", batches: [] };
-  if (status.state !== "active") throw new SessionFailedError(record.uploadId, status.state);
+  if (status.state !== "active") throw new SessionFailedError(uploadId, status.state);
 
+  const failed = new Set(status.failedChunks);
+  const lost = lostReports(chunks, status.completedIndexes, failed, new Set(first.resend));
+  const again = await reportWithReconcile(uploadKey, uploadId, lost, deps);
+
+  const byIndex = new Map(chunks.map((c) => [c.index, c]));
+  const refused = [...failed].find(
+    (index) => (byIndex.get(index)?.resends ?? 0) >= MAX_CHUNK_RESENDS,
+  );
+  if (refused !== undefined) {
+    throw new SessionFailedError(
+      uploadId,
+      "active",
+      `upload session ${uploadId} marked chunk ${refused} failed after ${MAX_CHUNK_RESENDS} resends`,
+    );
+  }
+  // A failed chunk already forgotten (by a reconciled report) waits for its resend as it is.
+  await deps.store.resetChunks(
+    uploadKey,
+    [...failed].filter(
+      (index) => byIndex.get(index)?.etag !== undefined && !first.resend.includes(index),
+    ),
+  );
   const unsent = chunks.filter((c) => !c.etag).map((c) => c.index);
-  const resend = [...new Set([...status.failedChunks, ...unsent])].sort((a, b) => a - b);
+  const resend = [...new Set([...failed, ...unsent, ...first.resend, ...again.resend])].sort(
+    (a, b) => a - b,
+  );
   if (resend.length === 0) return { uploadKey, state: "active", batches: [] };
-  await deps.store.resetChunks(uploadKey, status.failedChunks);
   return { uploadKey, state: "resend", batches: batchesFor(resend, deps.settings.chunksPerBatch) };
+}
+
+/**
+ * Chunks reported as far as the store knows that the provider neither holds nor marks failed:
+ * a report whose answer was lost before it was applied. Empty when the provider lists no
+ * chunks, since then nothing can be told apart.
+ */
+function lostReports(
+  chunks: readonly ChunkRecord[],
+  held: readonly number[] | undefined,
+  failed: ReadonlySet<number>,
+  resent: ReadonlySet<number>,
+): ChunkRecord[] {
+  if (held === undefined) return [];
+  const holds = new Set(held);
+  return chunks.filter(
+    (c) => c.etag && !holds.has(c.index) && !failed.has(c.index) && !resent.has(c.index),
+  );
 }

@@ -1,10 +1,13 @@
 /**
  * Report: tells the provider which chunks of a batch arrived, with their ETags as proof. Only
- * chunks sent and not yet reported go out, so repeating the step reports nothing twice.
+ * chunks sent and not yet reported go out, so repeating the step reports nothing twice. A
+ * report the provider disagrees with is settled from its status (see `reconcile.ts`): the
+ * chunks it lacks are forgotten, and the next poll sends them again.
  */
 
 import { UploadStateError } from "../errors.js";
 import type { ChunkRecord } from "../upload-store.js";
+import { type ReportOutcome, reportWithReconcile } from "./reconcile.js";
 import type { StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
 
@@ -14,6 +17,8 @@ export interface ReportOutput {
   readonly first: number;
   readonly last: number;
   readonly reported: number;
+  /** Chunks the provider lacked; the next poll sends them again. */
+  readonly resend: number;
 }
 
 /** Reports the sent, unreported chunks in `first..last`. */
@@ -22,39 +27,27 @@ export async function report(
   deps: Pick<StepDeps, "store" | "provider">,
 ): Promise<ReportOutput> {
   const { uploadKey, first, last } = parseInput("report", BatchRef, input);
-  const reported = await reportPending(uploadKey, deps, first, last);
-  return { uploadKey, first, last, reported };
-}
-
-/** Reports every sent, unreported chunk in `first..last`; returns how many went out. */
-export async function reportPending(
-  uploadKey: string,
-  deps: Pick<StepDeps, "store" | "provider">,
-  first?: number,
-  last?: number,
-): Promise<number> {
   const record = await deps.store.require(uploadKey);
-  if (record.status === "completed") return 0;
+  if (record.status === "completed") return { uploadKey, first, last, reported: 0, resend: 0 };
   if (!record.uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
   const chunks = await deps.store.getChunks(uploadKey, first, last);
-  return reportUnreported(uploadKey, record.uploadId, chunks, deps);
+  const outcome = await reportUnreported(uploadKey, record.uploadId, chunks, deps);
+  return {
+    uploadKey,
+    first,
+    last,
+    reported: outcome.reported.length,
+    resend: outcome.resend.length,
+  };
 }
 
-/** Reports the sent, unreported ones of `chunks` (already read); returns how many went out. */
-export async function reportUnreported(
+/** Reports the sent, unreported ones of `chunks` (already read). */
+export function reportUnreported(
   uploadKey: string,
   uploadId: string,
   chunks: readonly ChunkRecord[],
   deps: Pick<StepDeps, "store" | "provider">,
-): Promise<number> {
-  const proofs = chunks
-    .filter((c) => c.etag && c.reportedAt === undefined)
-    .map((c) => ({ index: c.index, etag: c.etag as string, size: c.size }));
-  if (proofs.length === 0) return 0;
-  await deps.provider.reportChunks(uploadId, proofs);
-  await deps.store.recordReported(
-    uploadKey,
-    proofs.map((p) => p.index),
-  );
-  return proofs.length;
+): Promise<ReportOutcome> {
+  const unreported = chunks.filter((c) => c.etag && c.reportedAt === undefined);
+  return reportWithReconcile(uploadKey, uploadId, unreported, deps);
 }
