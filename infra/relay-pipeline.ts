@@ -20,7 +20,12 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { RELAY_DEFAULTS, RELAY_LIMITS, TWELVELABS_LIMITS } from "../functions/core/config.js";
+import {
+  RELAY_DEFAULTS,
+  RELAY_LIMITS,
+  S3_LIMITS,
+  TWELVELABS_LIMITS,
+} from "../functions/core/config.js";
 import type { ProviderName } from "../functions/core/settings.js";
 import {
   RELAY_FUNCTION_NAMES,
@@ -30,6 +35,7 @@ import {
   type RelayResource,
   type StepSpec,
 } from "../functions/core/step-registry.js";
+import { MAX_UPLOAD_SLOTS } from "../functions/core/upload-slots.js";
 import { isLoopbackHost } from "../functions/core/url-policy.js";
 import { bundleFingerprint } from "./bundle-fingerprint.js";
 import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
@@ -47,7 +53,7 @@ export const PROVIDER_DEFAULTS: {
     readonly baseUrl: string;
     /** Hosts its presigned URLs may point at (`*.` wildcard allowed). */
     readonly allowedUrlHosts: readonly string[];
-    /** Largest file the provider accepts, in bytes: the default and ceiling of `maxFileSize`. */
+    /** Largest file the provider documents, in bytes: the default of `maxFileSize`. */
     readonly maxFileSize: number;
     /** Most chunks one URL or report call may carry: the ceiling of `chunksPerBatch`. */
     readonly maxChunksPerCall: number;
@@ -60,6 +66,12 @@ export const PROVIDER_DEFAULTS: {
     maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
   },
 };
+
+/**
+ * Default of `maxConcurrentUploads`: 50 uploads × (8 transfers + 1 other step) ≈ 450 Lambda
+ * invocations at the peak, under half of a fresh account's concurrency of 1,000.
+ */
+export const DEFAULT_MAX_CONCURRENT_UPLOADS = 50;
 
 /** Validated limits of the numeric props (shared with the handlers' env checks). */
 export const RELAY_PROP_LIMITS = RELAY_LIMITS;
@@ -110,9 +122,10 @@ export interface RelayPipelineProps {
    */
   readonly providerBaseUrl?: string;
   /**
-   * Largest object relayed, in bytes; larger ones are rejected with a recorded reason before
-   * any provider session opens. At most the provider's own limit.
-   * @default - the provider's limit (4 GiB for TwelveLabs)
+   * Largest object relayed, in bytes; larger ones are rejected with a reason naming this limit
+   * before any provider session opens. Raise it when the provider raises its own (the official
+   * SDK 1.3.4 documents 10 GB for video), without a code change; at most S3's 5 TiB.
+   * @default - the provider's documented limit (4 GiB for TwelveLabs, as its API reference says)
    */
   readonly maxFileSize?: number;
   /**
@@ -173,6 +186,15 @@ export interface RelayPipelineProps {
    * @default RELAY_DEFAULTS.maxPolls (720)
    */
   readonly maxPolls?: number;
+  /**
+   * Uploads in flight at once (admitted, until finished or failed), 1..1000; the others wait
+   * their turn in order of arrival (`AcquireSlot`, polling every 10 s near the front of the
+   * line, every 60 s farther back). A backfill of thousands of objects then never asks for
+   * more than about `maxConcurrentUploads` × (`mapConcurrency` + 1) Lambda invocations at once.
+   * @default 50: with the default `mapConcurrency` of 8, at most ~450 concurrent invocations,
+   *   under half of a fresh account's 1,000, leaving room for the account's other functions
+   */
+  readonly maxConcurrentUploads?: number;
   /**
    * Memory of the transfer function in MB, 128..10240 (more memory also buys CPU and network).
    * @default 1024
@@ -371,6 +393,7 @@ export class RelayPipeline extends Construct {
     }
     this.functions = fns;
 
+    const pollInterval = props.pollInterval ?? Duration.seconds(RELAY_DEFAULTS.pollIntervalSeconds);
     const stateMachineLogs = new logs.LogGroup(this, "StateMachineLogs", {
       retention: logRetention,
     });
@@ -380,7 +403,13 @@ export class RelayPipeline extends Construct {
         buildRelayDefinition(this, {
           functions: fns,
           mapConcurrency: props.mapConcurrency ?? RELAY_DEFAULTS.mapConcurrency,
-          pollInterval: props.pollInterval ?? Duration.seconds(RELAY_DEFAULTS.pollIntervalSeconds),
+          pollInterval,
+          maxConcurrentUploads: props.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS,
+          // The longest an upload plausibly runs: every poll it may make, and an hour for its
+          // transfers. Only a slot never released (a stopped execution) is held that long.
+          slotLease: Duration.seconds(
+            pollInterval.toSeconds() * (props.maxPolls ?? RELAY_DEFAULTS.maxPolls) + 3600,
+          ),
         }),
       ),
       // Errors only and no execution data: payloads hold no secrets, but the logs stay lean.
@@ -526,8 +555,9 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
   checkInt("transferConcurrency", props.transferConcurrency, RELAY_PROP_LIMITS.transferConcurrency);
   checkInt("mapConcurrency", props.mapConcurrency, RELAY_PROP_LIMITS.mapConcurrency);
   checkInt("maxPolls", props.maxPolls, RELAY_PROP_LIMITS.maxPolls);
+  checkInt("maxConcurrentUploads", props.maxConcurrentUploads, [1, MAX_UPLOAD_SLOTS]);
   checkInt("transferMemorySize", props.transferMemorySize, RELAY_PROP_LIMITS.transferMemorySize);
-  checkInt("maxFileSize", props.maxFileSize, [1, defaults?.maxFileSize ?? Number.MAX_SAFE_INTEGER]);
+  checkInt("maxFileSize", props.maxFileSize, [1, S3_LIMITS.maxObjectSize]);
   if (props.pollInterval && !props.pollInterval.isUnresolved()) {
     const ms = props.pollInterval.toMilliseconds();
     const [min, max] = RELAY_PROP_LIMITS.pollIntervalSeconds;

@@ -38,6 +38,38 @@ export const TASK_STATE_FUNCTIONS = Object.fromEntries(
 /** Error name of the final Fail state, so alarms and callers can tell a relay failure apart. */
 export const RELAY_FAILED_ERROR = "RelayFailed";
 
+/**
+ * Errors of the Lambda service, not of the function: the invocation was refused or lost
+ * before the function could answer, so nothing ran and nothing is wrong with the upload.
+ * `TooManyRequestsException` is a concurrency limit (the account's or a reserved one), the
+ * others are Lambda's own transient faults (HTTP 5xx, or the call not reaching Lambda).
+ * `Lambda.AWSLambdaException` is left to `States.ALL`: it also carries lasting faults (the
+ * state machine's role may not invoke the function, a KMS key is disabled) that a long retry
+ * would only delay.
+ */
+export const LAMBDA_CAPACITY_ERRORS: readonly string[] = [
+  "Lambda.TooManyRequestsException",
+  "Lambda.ServiceException",
+  "Lambda.SdkClientException",
+];
+
+/**
+ * Retry of {@link LAMBDA_CAPACITY_ERRORS} on every Task (contract.md, "Retry"): a throttled
+ * upload waits for capacity instead of failing. Waits start at 2 s and double up to a cap of
+ * 60 s, with full jitter (each wait is uniform in 0..the capped interval, which spreads a burst
+ * of throttled Tasks out instead of retrying them in lockstep); 60 attempts. At the cap that
+ * is at most 62 s + 55 × 60 s ≈ 56 min of waiting and on average about half, ≈ 28 min
+ * (standard deviation ≈ 2 min): enough to ride out a long burst, such as a backfill competing
+ * with the account's other functions, and still ending in `RecordFailure` if the capacity
+ * never comes back. Each retry is one state transition ($0.000025).
+ */
+export const CAPACITY_RETRY = {
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxDelaySeconds: 60,
+  maxAttempts: 60,
+} as const;
+
 /** Retry policy of every Task after the non-retryable errors (contract.md, "Retry"). */
 export const TASK_RETRY = {
   intervalSeconds: 2,
@@ -53,6 +85,10 @@ export interface RelayDefinitionProps {
   readonly mapConcurrency: number;
   /** Wait between two status polls (whole seconds). */
   readonly pollInterval: Duration;
+  /** Uploads in flight at once (admission control; `AcquireSlot`'s limit). */
+  readonly maxConcurrentUploads: number;
+  /** Longest an upload holds its slot if it is never released (a stopped execution). */
+  readonly slotLease: Duration;
 }
 
 /**
@@ -68,16 +104,25 @@ export function buildRelayDefinition(
 ): sfn.IChainable {
   // A scope of its own keeps the state ids (which are the state names) clear of other ids.
   const definition = new Construct(scope, "Definition");
-  const task = (stateName: RelayTaskStateName): tasks.LambdaInvoke => {
+  const task = (stateName: RelayTaskStateName, payload?: sfn.TaskInput): tasks.LambdaInvoke => {
     const invoke = new tasks.LambdaInvoke(definition, stateName, {
       lambdaFunction: props.functions[TASK_STATE_FUNCTIONS[stateName]],
       // The resource becomes the function ARN itself: payload in, payload out.
       payloadResponseOnly: true,
-      // Our own Retry below replaces the default Lambda.ServiceException one, in the order
-      // the contract fixes.
+      ...(payload ? { payload } : {}),
+      // Our own Retry rules below replace the default Lambda.ServiceException one, in the
+      // order the contract fixes.
       retryOnServiceExceptions: false,
     });
     invoke.addRetry({ errors: [...NON_RETRYABLE_ERRORS], maxAttempts: 0 });
+    invoke.addRetry({
+      errors: [...LAMBDA_CAPACITY_ERRORS],
+      interval: DurationValue.seconds(CAPACITY_RETRY.intervalSeconds),
+      backoffRate: CAPACITY_RETRY.backoffRate,
+      maxDelay: DurationValue.seconds(CAPACITY_RETRY.maxDelaySeconds),
+      maxAttempts: CAPACITY_RETRY.maxAttempts,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
     invoke.addRetry({
       errors: [sfn.Errors.ALL],
       interval: DurationValue.seconds(TASK_RETRY.intervalSeconds),
@@ -89,6 +134,17 @@ export function buildRelayDefinition(
   };
 
   const admit = task("Admit");
+  // Admission control: the limit and the lease are the definition's, the arrival the
+  // execution's start (the queue's order).
+  const acquireSlot = task(
+    "AcquireSlot",
+    sfn.TaskInput.fromObject({
+      uploadKey: sfn.JsonPath.stringAt("$.uploadKey"),
+      arrivedAt: sfn.JsonPath.stringAt("$$.Execution.StartTime"),
+      maxConcurrentUploads: props.maxConcurrentUploads,
+      slotLeaseSeconds: props.slotLease.toSeconds(),
+    }),
+  );
   const createSession = task("CreateSession");
   const transferBatch = task("TransferBatch");
   const reportBatch = task("ReportBatch");
@@ -109,6 +165,11 @@ export function buildRelayDefinition(
   });
   transferChunks.itemProcessor(transferBatch.next(reportBatch));
 
+  const checkSlot = new sfn.Choice(definition, "CheckSlot");
+  const waitForSlot = new sfn.Wait(definition, "WaitForSlot", {
+    time: sfn.WaitTime.secondsPath("$.waitSeconds"),
+  });
+
   const waitForProvider = new sfn.Wait(definition, "WaitForProvider", {
     time: sfn.WaitTime.duration(props.pollInterval),
   });
@@ -117,9 +178,24 @@ export function buildRelayDefinition(
   const failed = new sfn.Fail(definition, "Failed", { error: RELAY_FAILED_ERROR });
 
   const toFailure: sfn.CatchProps = { errors: [sfn.Errors.ALL], resultPath: "$.error" };
-  for (const state of [admit, createSession, transferChunks, pollStatus, recordSuccess]) {
+  for (const state of [
+    admit,
+    acquireSlot,
+    createSession,
+    transferChunks,
+    pollStatus,
+    recordSuccess,
+  ]) {
     state.addCatch(recordFailure, toFailure);
   }
+
+  waitForSlot.next(acquireSlot);
+  checkSlot
+    .when(
+      sfn.Condition.stringEquals("$.slot", "granted"),
+      createSession.next(transferChunks).next(pollStatus).next(checkStatus),
+    )
+    .otherwise(waitForSlot);
 
   waitForProvider.next(pollStatus);
   checkStatus
@@ -128,5 +204,5 @@ export function buildRelayDefinition(
     .when(sfn.Condition.stringEquals("$.state", "active"), waitForProvider)
     .otherwise(recordFailure.next(failed));
 
-  return admit.next(createSession).next(transferChunks).next(pollStatus).next(checkStatus);
+  return admit.next(acquireSlot).next(checkSlot);
 }

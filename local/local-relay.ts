@@ -15,11 +15,12 @@ import { EVENT_SOURCE, type RelayEvents } from "../functions/core/event-publishe
 import { UploadStore } from "../functions/core/upload-store.js";
 import { RELAY_CONTEXT_KEYS } from "../infra/relay-stack.js";
 import { type RelayAssembly, synthRelayAssembly } from "../infra/synth-template.js";
+import { type AwsFaultInjector, type AwsFaultOptions, createAwsFaults } from "./aws/aws-faults.js";
 import { type GateDecision, type IamGate, startIamGate } from "./aws/iam-gate.js";
 import { type LocalEventBridge, startLocalEventBridge } from "./aws/local-eventbridge.js";
 import { startLocalSecretsManager } from "./aws/local-secrets-manager.js";
 import { type DeployedFunction, type DeployedStack, readDeployedStack } from "./deployed-stack.js";
-import { LocalLambda } from "./lambda/local-lambda.js";
+import { LambdaConcurrency, LocalLambda } from "./lambda/local-lambda.js";
 import {
   LOCAL_CREDENTIALS,
   type LocalS3Event,
@@ -77,12 +78,27 @@ export interface LocalRelayOptions {
   readonly alterTemplate?: (template: MutableTemplate) => void;
   /** Seconds every Wait state lasts locally. @default 0.2 */
   readonly waitSeconds?: number;
-  /** Seconds between Step Functions retries locally. @default 0.05 */
+  /**
+   * Seconds of the first retry of every Step Functions Retry rule locally; each rule keeps its
+   * backoff, its `MaxDelaySeconds` (scaled alike), its jitter and its attempts. @default 0.05
+   */
   readonly retryIntervalSeconds?: number;
+  /**
+   * The account's Lambda concurrency limit: invocations running at once over every function.
+   * A Task over it (or over its function's `ReservedConcurrentExecutions`) fails with
+   * `Lambda.TooManyRequestsException`; an event for `start` waits in the async queue.
+   * @default 1000, a fresh account's
+   */
+  readonly lambdaConcurrencyLimit?: number;
   /** Start an execution for every object created in the drop bucket. @default true */
   readonly watchBucket?: boolean;
   /** Receives every line a function writes (its CloudWatch Logs). @default kept in `logs` */
   readonly onLog?: (line: string, functionName: string) => void;
+  /**
+   * AWS-side faults (S3 `SlowDown`, DynamoDB throttling) the IAM gate injects into the
+   * functions' allowed calls; `principals` defaults to the functions. @default none
+   */
+  readonly awsFaults?: AwsFaultOptions;
 }
 
 /** A running local relay. */
@@ -103,8 +119,12 @@ export interface LocalRelay {
   readonly deployed: DeployedStack;
   /** Every decision of the IAM gate, in order. */
   readonly decisions: readonly GateDecision[];
+  /** The gate's AWS fault injector: its `counts()`, and `set()` to change rates mid-run. */
+  readonly awsFaults: AwsFaultInjector;
   /** The running functions, by logical id. */
   readonly lambdas: ReadonlyMap<string, LocalLambda>;
+  /** The account's Lambda concurrency: its `stats` count throttles and the peak in flight. */
+  readonly lambdaConcurrency: LambdaConcurrency;
   /** Every line the functions wrote, prefixed with the function's logical id. */
   readonly logs: readonly string[];
   /** Events the rule could not deliver to its target (its dead-letter queue). */
@@ -181,6 +201,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     // The gate and the functions come later (the gate fronts this machine's endpoint); the
     // handlers reach them only when an execution runs.
     const lambdas = new Map<string, LocalLambda>();
+    const lambdaConcurrency = new LambdaConcurrency({
+      accountLimit: options.lambdaConcurrencyLimit,
+    });
     let gate: IamGate | undefined;
     const taskHandlers: Record<string, LocalHandler> = {};
     for (const [arn, fn] of Object.entries(resolved.functionsByArn)) {
@@ -216,6 +239,11 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
 
     const bucketPolicy = deployed.buckets.find((b) => b.bucketName === bucket)?.policy;
     const machineRole = deployed.stateMachineRoles[resolved.logicalId];
+    // Only the functions' calls are faulted: the harness's and the state machine's are not.
+    const awsFaults = createAwsFaults({
+      principals: deployed.functions.map((fn) => fn.logicalId),
+      ...options.awsFaults,
+    });
     const iamGate = await startIamGate({
       account: LOCAL_ACCOUNT_ID,
       region: LOCAL_ARN_REGION,
@@ -247,6 +275,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       resourcePolicy: (service, arn) =>
         service === "s3" && arn.startsWith(`arn:aws:s3:::${bucket}`) ? bucketPolicy : undefined,
       resolveSecretArn: (id) => secrets.resolveArn(id),
+      faults: awsFaults,
     });
     gate = iamGate;
     cleanups.push(() => iamGate.stop());
@@ -288,6 +317,8 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
         timeoutSeconds: fn.timeoutSeconds,
         memorySizeMb: fn.memorySizeMb,
         onLog: onLog(fn),
+        concurrency: lambdaConcurrency,
+        reservedConcurrency: reservedConcurrencyOf(localTemplate, fn.logicalId),
       });
       lambdas.set(fn.logicalId, lambda);
       cleanups.push(() => lambda.stop());
@@ -315,10 +346,12 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
           eventBusName: rule.eventBusName,
           eventPattern: rule.eventPattern,
           target: (event) =>
-            invokeAsync(lambda, fn, event).catch((error: unknown) => {
-              deadLetters.push({ event, error });
-              events.errors.push(error);
-            }),
+            lambda
+              .invokeAsync(event, { retryAttempts: fn.asyncRetryAttempts })
+              .catch((error: unknown) => {
+                deadLetters.push({ event, error });
+                events.errors.push(error);
+              }),
         });
       }
     }
@@ -362,7 +395,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       template: localTemplate,
       deployed,
       decisions: iamGate.decisions,
+      awsFaults,
       lambdas,
+      lambdaConcurrency,
       logs,
       deadLetters,
       onObjectEvent,
@@ -374,23 +409,14 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
   }
 }
 
-/**
- * Invokes `fn` the way Lambda's asynchronous invocation does: on error, again up to its
- * configured retry attempts; the last error rejects (the caller dead-letters the event).
- */
-async function invokeAsync(
-  lambda: LocalLambda,
-  fn: DeployedFunction,
-  event: unknown,
-): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await lambda.invoke(event);
-      return;
-    } catch (error) {
-      if (attempt >= fn.asyncRetryAttempts) throw error;
-    }
+/** A function's `ReservedConcurrentExecutions` in the template, if it sets one. */
+function reservedConcurrencyOf(template: CfnTemplate, logicalId: string): number | undefined {
+  const value = template.Resources?.[logicalId]?.Properties?.ReservedConcurrentExecutions;
+  if (value === undefined) return undefined;
+  if (typeof value !== "number") {
+    throw new LocalDefinitionError(`${logicalId}: ReservedConcurrentExecutions is not a number`);
   }
+  return value;
 }
 
 /** The variables Lambda itself sets in every function's environment. */

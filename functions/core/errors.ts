@@ -47,6 +47,14 @@ export const FOREIGN_ERRORS = {
     code: "RELAY_FUNCTION_TIMEOUT",
     errorNames: ["Sandbox.Timedout", "States.Timeout"],
   },
+  /**
+   * Lambda refused the invocation for capacity for longer than the state machine's long
+   * throttling Retry waits (about half an hour): concurrency is exhausted.
+   */
+  Throttled: {
+    code: "RELAY_THROTTLED",
+    errorNames: ["Lambda.TooManyRequestsException"],
+  },
   /** An AWS call was refused by IAM: a grant is missing. */
   AccessDenied: {
     code: "RELAY_ACCESS_DENIED",

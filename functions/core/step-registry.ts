@@ -82,6 +82,16 @@ export const RELAY_STEPS = {
     },
     ...SMALL,
   },
+  "acquire-slot": {
+    stateName: "AcquireSlot",
+    entry: "functions/acquire-slot/handler.ts",
+    env: [...STORE_ENV],
+    access: {
+      // The slots item (Get, conditional Update) and the waiter items (Query, Update, Delete).
+      table: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+    },
+    ...SMALL,
+  },
   "create-session": {
     stateName: "CreateSession",
     entry: "functions/create-session/handler.ts",

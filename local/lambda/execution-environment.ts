@@ -29,7 +29,9 @@ const INIT_TIMEOUT_MS = 10_000;
 export const TIMEOUT_ERROR_TYPE = "Sandbox.Timedout";
 
 /** What an execution environment is started from: the function's spec, its log sink required. */
-export type EnvironmentSpec = Required<LocalLambdaSpec>;
+export type EnvironmentSpec = Required<
+  Omit<LocalLambdaSpec, "concurrency" | "reservedConcurrency">
+>;
 
 /**
  * V8 old-generation limit for a memory setting. Lambda's Node.js bootstrap gives V8
@@ -116,8 +118,12 @@ export class ExecutionEnvironment {
     return this.#alive;
   }
 
-  /** Runs one invocation (after init, on a cold start): the parsed result, or a LambdaFunctionError. */
-  async invoke(eventJson: string): Promise<unknown> {
+  /**
+   * Runs one invocation (after init, on a cold start): the parsed result, or a
+   * LambdaFunctionError. `killAfterMs`, a fault, ends it as its timeout would, that much
+   * earlier than the timeout the function itself sees.
+   */
+  async invoke(eventJson: string, killAfterMs?: number): Promise<unknown> {
     await this.#ready;
     if (!this.#alive || this.#pending) {
       // Terminated (or died) while this invocation waited for its turn.
@@ -135,7 +141,7 @@ export class ExecutionEnvironment {
         requestId,
         resolve,
         reject,
-        timer: setTimeout(() => this.#timeOut(), timeoutMs),
+        timer: setTimeout(() => this.#timeOut(), Math.min(timeoutMs, killAfterMs ?? timeoutMs)),
       };
       this.#worker.postMessage({ type: "invoke", requestId, eventJson, deadlineMs });
     });

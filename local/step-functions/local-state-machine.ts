@@ -41,7 +41,13 @@ export interface LocalStateMachineOptions {
   readonly handlers: Readonly<Record<string, LocalHandler>>;
   /** Seconds every Wait state waits instead of its own time. @default each state's own time */
   readonly waitTimeOverride?: number;
-  /** Seconds before every retry instead of the Retry rule's backoff. @default the rule's */
+  /**
+   * Runs every Retry rule on a shorter clock: the rule's first interval (`IntervalSeconds`)
+   * becomes this many seconds and its `MaxDelaySeconds` shrinks by the same factor, while its
+   * `BackoffRate`, `MaxAttempts` and `JitterStrategy` stay, so a rule keeps its shape (its
+   * doubling, its cap, its randomness, its number of attempts) at a test's pace. 0 retries at
+   * once. @default each rule's own timing
+   */
   readonly retryIntervalOverride?: number;
   /**
    * Seconds a Task without `TimeoutSeconds` may run. On AWS such a Task waits for the function,
@@ -154,7 +160,6 @@ export class LocalStateMachine {
   readonly #functionsByArn: Readonly<Record<string, LocalFunction>>;
   readonly #handlers: Readonly<Record<string, LocalHandler>>;
   readonly #waitOverrides: Record<string, number> = {};
-  readonly #retryOverrides: Record<string, number> = {};
   readonly #executions = new Map<string, Execution>();
 
   constructor(options: LocalStateMachineOptions) {
@@ -180,7 +185,10 @@ export class LocalStateMachine {
         this.#waitOverrides[name] = options.waitTimeOverride * 1000;
       }
       if (Array.isArray(state.Retry) && options.retryIntervalOverride !== undefined) {
-        this.#retryOverrides[name] = options.retryIntervalOverride * 1000;
+        const interval = options.retryIntervalOverride;
+        (state as Record<string, unknown>).Retry = state.Retry.map((rule: RetryRule) =>
+          scaleRetryRule(rule, interval),
+        );
       }
     }
     this.#routes = routes;
@@ -321,7 +329,6 @@ export class LocalStateMachine {
           RunOptions["overrides"]
         >["taskResourceLocalHandlers"],
         waitTimeOverrides: this.#waitOverrides,
-        retryIntervalOverrides: this.#retryOverrides,
       },
       // What `$$` offers on AWS; the interpreter adds Execution.Input and StartTime.
       context: {
@@ -384,6 +391,35 @@ export class LocalStateMachine {
       return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
     };
   }
+}
+
+/** The timing fields of one Retry rule (ASL). */
+export interface RetryRule {
+  readonly ErrorEquals: readonly string[];
+  readonly IntervalSeconds?: number;
+  readonly MaxAttempts?: number;
+  readonly BackoffRate?: number;
+  readonly MaxDelaySeconds?: number;
+  readonly JitterStrategy?: "FULL" | "NONE";
+}
+
+/**
+ * `rule` on a clock where its first interval lasts `intervalSeconds`: `MaxDelaySeconds` is
+ * scaled by the same factor; everything else is kept. (The interpreter's own
+ * `retryIntervalOverrides` would replace the whole backoff with one fixed interval, dropping
+ * the cap and the jitter; it honours both in a rule, so the rule itself is scaled instead.)
+ */
+export function scaleRetryRule(rule: RetryRule, intervalSeconds: number): RetryRule {
+  // ASL's default interval is 1 s (and its least).
+  const base = rule.IntervalSeconds ?? 1;
+  const factor = base > 0 ? intervalSeconds / base : 0;
+  return {
+    ...rule,
+    IntervalSeconds: intervalSeconds,
+    ...(rule.MaxDelaySeconds !== undefined
+      ? { MaxDelaySeconds: rule.MaxDelaySeconds * factor }
+      : {}),
+  };
 }
 
 /** The function a Task names: by local ARN, by ARN with a qualifier, or by function name. */

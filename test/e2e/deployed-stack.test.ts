@@ -201,7 +201,7 @@ describe("the local stack proves the deployed one", () => {
     // The state machine's role: it invokes the Task functions, nothing else its code decides.
     const machineRole = Object.values(relay.deployed.stateMachineRoles)[0];
     const invoked = relay.decisions.filter((d) => d.action === "lambda:InvokeFunction");
-    expect(new Set(invoked.map((d) => d.resource)).size).toBe(7);
+    expect(new Set(invoked.map((d) => d.resource)).size).toBe(8);
     const machineActions = (machineRole?.policies ?? []).flatMap(({ policy }) =>
       (policy.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
     );

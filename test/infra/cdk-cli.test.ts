@@ -42,10 +42,10 @@ describe("npx cdk synth", () => {
     const assets = JSON.parse(readFileSync(join(out, "Relay.assets.json"), "utf8")) as {
       files: Record<string, { source: { path: string } }>;
     };
-    // Eight bundled functions, each an index.mjs built by the local esbuild.
+    // Nine bundled functions, each an index.mjs built by the local esbuild.
     const bundles = Object.values(assets.files)
       .map((f) => join(out, f.source.path, "index.mjs"))
       .filter((path) => existsSync(path));
-    expect(bundles).toHaveLength(8);
+    expect(bundles).toHaveLength(9);
   }, 150_000);
 });

@@ -58,6 +58,11 @@ describe("Construct: RelayPipeline, props validation", () => {
     [{ mapConcurrency: 0 }, /mapConcurrency must be an integer in 1\.\.40/],
     [{ mapConcurrency: 41 }, /mapConcurrency/],
     [{ maxPolls: 0 }, /maxPolls/],
+    [{ maxFileSize: 0 }, /maxFileSize must be an integer in 1\.\.5497558138880, got 0/],
+    [{ maxFileSize: 5 * 1024 ** 4 + 1 }, /maxFileSize/],
+    [{ maxConcurrentUploads: 0 }, /maxConcurrentUploads must be an integer in 1\.\.1000, got 0/],
+    [{ maxConcurrentUploads: 1001 }, /maxConcurrentUploads/],
+    [{ maxConcurrentUploads: 2.5 }, /maxConcurrentUploads/],
     [{ transferMemorySize: 64 }, /transferMemorySize/],
     [{ pollInterval: Duration.millis(1500) }, /pollInterval must be whole seconds/],
     [{ pollInterval: Duration.hours(2) }, /pollInterval/],
@@ -91,6 +96,7 @@ describe("Construct: RelayPipeline, props validation", () => {
         chunksPerBatch: 50,
         transferConcurrency: 1,
         mapConcurrency: 40,
+        maxConcurrentUploads: 1000,
         pollInterval: Duration.seconds(1),
         allowedUrlHosts: ["*.amazonaws.com", "uploads.example.com"],
       }),
@@ -239,6 +245,8 @@ describe("Construct: RelayPipeline, props", () => {
       providerBaseUrl: "https://api.example.com/v9",
       allowedUrlHosts: ["*.amazonaws.com", "cdn.example.com"],
       verifyEtag: false,
+      // Above the documented 4 GB: an operator following the service's 10 GB needs no code change.
+      maxFileSize: 10_000_000_000,
     });
     const functions = relayFunctions(template);
     expect(functions["create-session"]?.env.CHUNKS_PER_BATCH).toBe("16");
@@ -246,12 +254,24 @@ describe("Construct: RelayPipeline, props", () => {
     expect(functions.poll?.env.MAX_POLLS).toBe("100");
     expect(functions.transfer?.env.TRANSFER_CONCURRENCY).toBe("6");
     expect(functions.transfer?.env.VERIFY_ETAG).toBe("false");
+    expect(functions.admit?.env.MAX_FILE_SIZE).toBe("10000000000");
     expect(functions.transfer?.env.PROVIDER_BASE_URL).toBe("https://api.example.com/v9");
     expect(functions.transfer?.env.ALLOWED_URL_HOSTS).toBe("*.amazonaws.com,cdn.example.com");
     expect(functions.transfer?.properties.MemorySize).toBe(2048);
     const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
     expect(states.TransferChunks?.MaxConcurrency).toBe(3);
     expect(states.WaitForProvider?.Seconds).toBe(10);
+    // Default admission: 50 uploads; the lease covers every poll (100 × 10 s) and an hour.
+    expect(states.AcquireSlot?.Parameters).toMatchObject({
+      maxConcurrentUploads: 50,
+      slotLeaseSeconds: 100 * 10 + 3600,
+    });
+  });
+
+  it("carries maxConcurrentUploads into AcquireSlot's parameters", () => {
+    const { template } = buildStack({ maxConcurrentUploads: 7 });
+    const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
+    expect(states.AcquireSlot?.Parameters).toMatchObject({ maxConcurrentUploads: 7 });
   });
 
   it("leaves the alarms out with alarms: false", () => {

@@ -160,9 +160,19 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
   });
 
   describe("functions", () => {
-    it("are the eight relay functions", () => {
+    it("are the nine relay functions", () => {
       expect(Object.keys(functions).sort()).toEqual(
-        ["admit", "create-session", "fail", "finish", "poll", "report", "start", "transfer"].sort(),
+        [
+          "acquire-slot",
+          "admit",
+          "create-session",
+          "fail",
+          "finish",
+          "poll",
+          "report",
+          "start",
+          "transfer",
+        ].sort(),
       );
     });
 
@@ -170,6 +180,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
       const sizes: Record<string, [number, number]> = {
         start: [128, 30],
         admit: [256, 60],
+        "acquire-slot": [256, 60],
         "create-session": [256, 60],
         transfer: [1024, 900],
         report: [256, 60],
@@ -283,12 +294,14 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
       }
     });
 
-    it("no function can delete, scan or batch on the table", () => {
+    it("no function can scan or batch on the table; only acquire-slot deletes (its waiter items)", () => {
+      expect(Object.keys(functions)).toHaveLength(9);
       for (const name of Object.keys(functions)) {
         const actions = roleActions(template, role(name));
-        for (const forbidden of ["DeleteItem", "Scan", "BatchWriteItem", "BatchGetItem"]) {
+        for (const forbidden of ["Scan", "BatchWriteItem", "BatchGetItem"]) {
           expect(actions, name).not.toContain(`dynamodb:${forbidden}`);
         }
+        expect(actions.includes("dynamodb:DeleteItem"), name).toBe(name === "acquire-slot");
       }
     });
 

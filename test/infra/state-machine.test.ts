@@ -40,6 +40,18 @@ const RETRY = [
     MaxAttempts: 0,
   },
   {
+    ErrorEquals: [
+      "Lambda.TooManyRequestsException",
+      "Lambda.ServiceException",
+      "Lambda.SdkClientException",
+    ],
+    IntervalSeconds: 2,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    MaxAttempts: 60,
+    JitterStrategy: "FULL",
+  },
+  {
     ErrorEquals: ["States.ALL"],
     IntervalSeconds: 2,
     BackoffRate: 2,
@@ -77,8 +89,29 @@ describe("Construct: RelayPipeline, state machine", () => {
           Resource: fn("admit"),
           Retry: RETRY,
           Catch: CATCH,
-          Next: "CreateSession",
+          Next: "AcquireSlot",
         },
+        // Admission control: the limit and the lease are the definition's (default props:
+        // 50 uploads; 720 polls × 5 s + 1 h), the arrival the execution's start.
+        AcquireSlot: {
+          Type: "Task",
+          Resource: fn("acquire-slot"),
+          Parameters: {
+            "uploadKey.$": "$.uploadKey",
+            "arrivedAt.$": "$$.Execution.StartTime",
+            maxConcurrentUploads: 50,
+            slotLeaseSeconds: 7200,
+          },
+          Retry: RETRY,
+          Catch: CATCH,
+          Next: "CheckSlot",
+        },
+        CheckSlot: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.slot", StringEquals: "granted", Next: "CreateSession" }],
+          Default: "WaitForSlot",
+        },
+        WaitForSlot: { Type: "Wait", SecondsPath: "$.waitSeconds", Next: "AcquireSlot" },
         CreateSession: {
           Type: "Task",
           Resource: fn("create-session"),
@@ -144,6 +177,21 @@ describe("Construct: RelayPipeline, state machine", () => {
     });
   });
 
+  it("lets a throttled Task wait out a long burst: about 28 min on average, under an hour", () => {
+    const capacity = RETRY[1] as (typeof RETRY)[1] & { MaxDelaySeconds: number };
+    // Full jitter draws each wait uniformly below its bound: min(interval × rate^k, cap).
+    let ceiling = 0;
+    for (let k = 0; k < capacity.MaxAttempts; k++) {
+      ceiling += Math.min(
+        capacity.IntervalSeconds * capacity.BackoffRate ** k,
+        capacity.MaxDelaySeconds,
+      );
+    }
+    expect(ceiling).toBe(62 + 55 * 60);
+    expect(ceiling / 2 / 60).toBeGreaterThan(25);
+    expect(ceiling / 60).toBeLessThan(60);
+  });
+
   it("uses no JSONata, no DISTRIBUTED Map, no ItemBatcher and no lambda:invoke wrapper", () => {
     const text = JSON.stringify(definition);
     expect(text).not.toMatch(/JSONata/i);
@@ -167,7 +215,7 @@ describe("Construct: RelayPipeline, state machine", () => {
     });
   });
 
-  it("can invoke exactly the seven task functions, not start", () => {
+  it("can invoke exactly the task functions, not start", () => {
     const functions = relayFunctions(template);
     const [machine] = Object.values(resourcesOfType(template, "AWS::StepFunctions::StateMachine"));
     const roleArn = machine?.Properties?.RoleArn as { "Fn::GetAtt": [string, string] } | undefined;

@@ -31,6 +31,7 @@ describe("Function: codeOfErrorName", () => {
   it.each([
     ["Sandbox.Timedout", "RELAY_FUNCTION_TIMEOUT"],
     ["States.Timeout", "RELAY_FUNCTION_TIMEOUT"],
+    ["Lambda.TooManyRequestsException", "RELAY_THROTTLED"],
     ["AccessDenied", "RELAY_ACCESS_DENIED"],
     ["AccessDeniedException", "RELAY_ACCESS_DENIED"],
     ["States.TaskFailed", "RELAY_UNKNOWN"],

@@ -1,7 +1,8 @@
 /**
  * The local Lambda runtime on real worker threads and small fixture bundles written per test
  * (plus one real esbuild bundle of the start function): results, isolation, warm and cold
- * environments, concurrency, the runtime's error shapes, timeouts, exits, context and logs.
+ * environments, concurrency, the runtime's error shapes, timeouts, exits, context and logs,
+ * and the account's concurrency limits (throttling, the async event queue).
  */
 
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -10,11 +11,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  LambdaConcurrency,
   LambdaFunctionError,
   LocalLambda,
   type LocalLambdaSpec,
+  TooManyRequestsException,
 } from "../../local/lambda/local-lambda.js";
 
 let root: string;
@@ -150,7 +153,7 @@ describe("execution environments", () => {
     const fn = await localLambda(COUNTER);
     await expect(fn.invoke({})).resolves.toEqual({ count: 1 });
     await expect(fn.invoke({})).resolves.toEqual({ count: 2 });
-    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 0 });
+    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 0, throttles: 0 });
   });
 
   it("runs concurrent invocations in parallel, in separate environments", async () => {
@@ -265,7 +268,7 @@ describe("timeouts and crashes", () => {
       errorType: "Sandbox.Timedout",
       message: "Task timed out after 1.00 seconds",
     });
-    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 1 });
+    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 1, throttles: 0 });
     // The next invocation cold-starts a fresh environment: module state starts over.
     await expect(fn.invoke({})).resolves.toEqual({ count: 1 });
     expect(fn.stats.coldStarts).toBe(2);
@@ -401,6 +404,215 @@ describe("stop", () => {
     await fn.stop();
     await expect(settled).resolves.toBe("local Lambda Fn is stopped");
     await expect(fn.invoke({})).rejects.toThrow("local Lambda Fn is stopped");
+  });
+});
+
+/**
+ * A gate the functions wait at: each request to `url` is held until `open()`. `waiting` says
+ * how many invocations are held now, so a test knows they are running without any timing.
+ */
+async function startGate(): Promise<{
+  readonly url: string;
+  readonly waiting: () => number;
+  open: () => void;
+  close: () => void;
+}> {
+  const held: Array<() => void> = [];
+  let opened = false;
+  const server: Server = createServer((_req, res) => {
+    if (opened) res.end("open");
+    else held.push(() => res.end("open"));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    waiting: () => held.length,
+    open: () => {
+      opened = true;
+      for (const release of held.splice(0)) release();
+    },
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+/** A handler that waits at the gate `event.url` (if any), then answers its event. */
+const AT_GATE = `export const handler = async (event) => {
+  if (event.url) await (await fetch(event.url)).text();
+  return { done: event.n ?? null };
+};`;
+
+/** The rejection of `promise`, which must be Lambda's throttling answer. */
+async function throttled(promise: Promise<unknown>): Promise<TooManyRequestsException> {
+  const error = await promise.then(
+    () => expect.unreachable("the invocation should have been throttled"),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TooManyRequestsException);
+  expect(error).toMatchObject({
+    name: "TooManyRequestsException",
+    message: "Rate Exceeded.",
+    statusCode: 429,
+    type: "User",
+  });
+  return error as TooManyRequestsException;
+}
+
+describe("concurrency limits, as Lambda has them", () => {
+  let gate: Awaited<ReturnType<typeof startGate>>;
+  beforeAll(async () => {
+    gate = await startGate();
+  });
+  afterEach(() => {
+    gate.open();
+  });
+  afterAll(() => {
+    gate.close();
+  });
+  /** A fresh gate for each test: the shared one is opened after every test. */
+  const freshGate = async () => {
+    gate.close();
+    gate = await startGate();
+    return gate;
+  };
+
+  it("refuses a synchronous invocation above the account's limit, without running it", async () => {
+    const g = await freshGate();
+    const account = new LambdaConcurrency({ accountLimit: 2 });
+    const held = await localLambda(AT_GATE, {
+      functionName: "Held",
+      concurrency: account,
+      timeoutSeconds: 30,
+    });
+    const other = await localLambda(COUNTER, { functionName: "Other", concurrency: account });
+    const running = [held.invoke({ url: g.url, n: 1 }), held.invoke({ url: g.url, n: 2 })];
+    await vi.waitFor(() => expect(g.waiting()).toBe(2), { timeout: 20_000 });
+
+    // The account's two slots are taken: any function is refused, its code never runs.
+    const refused = await throttled(other.invoke({}));
+    expect(refused.reason).toBe("ConcurrentInvocationLimitExceeded");
+    expect((await throttled(held.invoke({ n: 3 }))).reason).toBe(
+      "ConcurrentInvocationLimitExceeded",
+    );
+    expect(other.stats).toEqual({ coldStarts: 0, invocations: 0, timeouts: 0, throttles: 1 });
+    expect(held.stats).toMatchObject({ invocations: 2, throttles: 1 });
+    expect(account.stats).toMatchObject({
+      accountLimit: 2,
+      inFlight: 2,
+      peakInFlight: 2,
+      throttles: 2,
+      throttlesByFunction: { Held: 1, Other: 1 },
+    });
+
+    g.open();
+    await expect(Promise.all(running)).resolves.toEqual([{ done: 1 }, { done: 2 }]);
+    // Capacity is back: the refused function runs now (its first run: count 1).
+    await expect(other.invoke({})).resolves.toEqual({ count: 1 });
+    expect(account.stats).toMatchObject({ inFlight: 0, peakInFlight: 2, throttles: 2 });
+  });
+
+  it("holds a function to its reserved concurrency, which no other function can take", async () => {
+    const g = await freshGate();
+    const account = new LambdaConcurrency({ accountLimit: 3 });
+    const reserved = await localLambda(AT_GATE, {
+      functionName: "Reserved",
+      concurrency: account,
+      reservedConcurrency: 1,
+      timeoutSeconds: 30,
+    });
+    const shared = await localLambda(AT_GATE, {
+      functionName: "Shared",
+      concurrency: account,
+      timeoutSeconds: 30,
+    });
+    const running = [shared.invoke({ url: g.url, n: 1 }), shared.invoke({ url: g.url, n: 2 })];
+    await vi.waitFor(() => expect(g.waiting()).toBe(2), { timeout: 20_000 });
+
+    // Two run of an account of three, but the third slot is Reserved's: Shared gets no more.
+    expect(account.stats.inFlight).toBe(2);
+    expect((await throttled(shared.invoke({}))).reason).toBe("ConcurrentInvocationLimitExceeded");
+    // Reserved always has its one slot, and never more.
+    running.push(reserved.invoke({ url: g.url, n: 3 }));
+    await vi.waitFor(() => expect(g.waiting()).toBe(3), { timeout: 20_000 });
+    expect((await throttled(reserved.invoke({}))).reason).toBe(
+      "ReservedFunctionConcurrentInvocationLimitExceeded",
+    );
+    expect(account.stats.throttlesByFunction).toEqual({ Shared: 1, Reserved: 1 });
+
+    g.open();
+    await expect(Promise.all(running)).resolves.toEqual([{ done: 1 }, { done: 2 }, { done: 3 }]);
+    await expect(reserved.invoke({ n: 4 })).resolves.toEqual({ done: 4 });
+  });
+
+  it("throttles every invocation of a function reserved at 0", async () => {
+    const fn = await localLambda(COUNTER, { reservedConcurrency: 0 });
+    expect((await throttled(fn.invoke({}))).reason).toBe(
+      "ReservedFunctionConcurrentInvocationLimitExceeded",
+    );
+    expect(fn.stats).toMatchObject({ invocations: 0, throttles: 1, coldStarts: 0 });
+  });
+
+  it("refuses reservations beyond the account's limit, as PutFunctionConcurrency does", async () => {
+    const account = new LambdaConcurrency({ accountLimit: 3 });
+    await localLambda(COUNTER, { functionName: "A", concurrency: account, reservedConcurrency: 2 });
+    await expect(
+      localLambda(COUNTER, { functionName: "B", concurrency: account, reservedConcurrency: 2 }),
+    ).rejects.toThrow(
+      /reserved concurrency of B \(2\) exceeds the account's unreserved concurrency \(1\)/,
+    );
+    expect(() => new LambdaConcurrency({ accountLimit: 0 })).toThrow(RangeError);
+  });
+
+  it("queues a throttled asynchronous invocation and delivers it once capacity frees", async () => {
+    const g = await freshGate();
+    const account = new LambdaConcurrency({ accountLimit: 1 });
+    const held = await localLambda(AT_GATE, {
+      functionName: "Held",
+      concurrency: account,
+      timeoutSeconds: 30,
+    });
+    const queued = await localLambda(COUNTER, { functionName: "Queued", concurrency: account });
+    const running = held.invoke({ url: g.url, n: 1 });
+    await vi.waitFor(() => expect(g.waiting()).toBe(1), { timeout: 20_000 });
+
+    let delivered = false;
+    // A retry delay far beyond the test's reach: the event is retried when capacity frees.
+    const event = queued.invokeAsync({}, { throttleDelayMs: 3_600_000 }).then(() => {
+      delivered = true;
+    });
+    await vi.waitFor(() => expect(queued.stats.throttles).toBe(1));
+    expect(delivered).toBe(false);
+    expect(queued.stats.invocations).toBe(0);
+
+    g.open();
+    await running;
+    await event;
+    expect(delivered).toBe(true);
+    expect(queued.stats).toMatchObject({ invocations: 1, throttles: 1 });
+  });
+
+  it("gives up a throttled event past its maximum age, and retries a failing one twice", async () => {
+    const none = await localLambda(COUNTER, { reservedConcurrency: 0 });
+    await throttled(none.invokeAsync({}, { maximumEventAgeSeconds: 0 }));
+
+    const failing = await localLambda(
+      `export const handler = async () => { throw new Error("no"); };`,
+    );
+    await expect(failing.invokeAsync({})).rejects.toThrow("no");
+    expect(failing.stats.invocations).toBe(3);
+    await expect(failing.invokeAsync({}, { retryAttempts: 0 })).rejects.toThrow("no");
+    expect(failing.stats.invocations).toBe(4);
+  });
+
+  it("stops waiting for capacity when the function is stopped", async () => {
+    const fn = await localLambda(COUNTER, { reservedConcurrency: 0 });
+    const event = fn.invokeAsync({}, { throttleDelayMs: 3_600_000 });
+    await vi.waitFor(() => expect(fn.stats.throttles).toBe(1));
+    await fn.stop();
+    await expect(event).rejects.toThrow("local Lambda Fn is stopped");
   });
 });
 

@@ -10,12 +10,15 @@ import { Template } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { TooManyRequestsException } from "../../local/lambda/lambda-service-error.js";
 import { localFunctionArn } from "../../local/step-functions/local-arns.js";
 import {
   type LocalExecution,
   type LocalHandler,
   LocalStateMachine,
+  type RetryRule,
+  scaleRetryRule,
 } from "../../local/step-functions/local-state-machine.js";
 import {
   type CfnTemplate,
@@ -463,5 +466,127 @@ describe("Class: LocalStateMachine", () => {
           handlers,
         }),
     ).toThrow(/"Inner"/);
+  });
+});
+
+describe("Retry rules as Step Functions runs them: Lambda's throttling, MaxDelaySeconds, jitter", () => {
+  const ARN = localFunctionArn("CallFn");
+  /** A one-Task machine whose Task has `retry` and calls `handler`. */
+  const oneTask = (retry: RetryRule[], handler: LocalHandler, retryIntervalOverride?: number) =>
+    new LocalStateMachine({
+      definition: {
+        StartAt: "Call",
+        States: { Call: { Type: "Task", Resource: ARN, Retry: retry, End: true } },
+      },
+      functionsByArn: { [ARN]: { logicalId: "CallFn", relayFunction: "call", environment: {} } },
+      handlers: { call: handler },
+      ...(retryIntervalOverride !== undefined ? { retryIntervalOverride } : {}),
+    });
+  /** A handler throttled `times` times, then answering `{ ok: true }`. */
+  const throttledFor = (times: number) => {
+    let calls = 0;
+    const handler: LocalHandler = async () => {
+      calls += 1;
+      if (calls <= times) throw new TooManyRequestsException("ConcurrentInvocationLimitExceeded");
+      return { ok: true };
+    };
+    return { handler, calls: () => calls };
+  };
+  const CAPACITY: RetryRule = {
+    ErrorEquals: ["Lambda.TooManyRequestsException"],
+    IntervalSeconds: 2,
+    BackoffRate: 2,
+    MaxDelaySeconds: 60,
+    MaxAttempts: 5,
+    JitterStrategy: "FULL",
+  };
+  const NOTHING_ELSE: RetryRule = { ErrorEquals: ["States.ALL"], MaxAttempts: 0 };
+  const CAUSE =
+    /^Rate Exceeded\. \(Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException; Request ID: [0-9a-f-]{36}; Proxy: null\)$/;
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("reports a throttled invocation as Lambda.TooManyRequestsException and retries it by that name", async () => {
+    const { handler, calls } = throttledFor(3);
+    const execution = oneTask([CAPACITY, NOTHING_ELSE], handler, 0).start("throttled", {});
+    await execution.done;
+
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(execution.output).toEqual({ ok: true });
+    expect(calls()).toBe(4);
+    const failed = eventsOf(execution, "StateFailed", "Call");
+    expect(failed.map((e) => ("Error" in e ? e.Error : ""))).toEqual(
+      Array(3).fill("Lambda.TooManyRequestsException"),
+    );
+    // A service error's cause is the SDK's plain text, as Step Functions shows it.
+    for (const e of failed) expect("Cause" in e ? e.Cause : "").toMatch(CAUSE);
+    const retried = eventsOf(execution, "StateRetried", "Call");
+    expect(retried.map((e) => ("retry" in e ? e.retry.retrier.ErrorEquals : []))).toEqual(
+      Array(3).fill(["Lambda.TooManyRequestsException"]),
+    );
+  });
+
+  it("fails with the throttling error once its rule's attempts are spent", async () => {
+    const { handler, calls } = throttledFor(Number.POSITIVE_INFINITY);
+    const execution = oneTask([CAPACITY, NOTHING_ELSE], handler, 0).start("never", {});
+    await execution.done;
+
+    expect(calls()).toBe(1 + 5);
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("Lambda.TooManyRequestsException");
+    expect(execution.cause).toMatch(CAUSE);
+  });
+
+  it("scales a rule's first interval and its cap alike, keeping backoff, attempts and jitter", () => {
+    expect(scaleRetryRule({ ...CAPACITY, MaxAttempts: 60 }, 0.05)).toEqual({
+      ...CAPACITY,
+      MaxAttempts: 60,
+      IntervalSeconds: 0.05,
+      MaxDelaySeconds: 1.5,
+    });
+    // ASL's default interval is 1 s; a rule without a cap keeps none.
+    expect(scaleRetryRule({ ErrorEquals: ["States.ALL"] }, 0.1)).toEqual({
+      ErrorEquals: ["States.ALL"],
+      IntervalSeconds: 0.1,
+    });
+    expect(scaleRetryRule(CAPACITY, 0)).toMatchObject({ IntervalSeconds: 0, MaxDelaySeconds: 0 });
+  });
+
+  it("caps every wait at MaxDelaySeconds", { timeout: 20_000 }, async () => {
+    // Uncapped, the second retry would wait 0.02 s × 10^6 = 20,000 s: finishing at all shows
+    // the cap (1 s, scaled by 0.02 like the interval) held; each wait still lasts it.
+    const { handler, calls } = throttledFor(3);
+    const rule: RetryRule = {
+      ErrorEquals: ["Lambda.TooManyRequestsException"],
+      IntervalSeconds: 1,
+      BackoffRate: 1_000_000,
+      MaxDelaySeconds: 1,
+      MaxAttempts: 3,
+      JitterStrategy: "NONE",
+    };
+    const started = performance.now();
+    const execution = oneTask([rule], handler, 0.02).start("capped", {});
+    await execution.done;
+
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(calls()).toBe(4);
+    // Three waits of 20 ms each (timers never fire early by more than a millisecond).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(3 * 20 - 3);
+  });
+
+  it("draws each wait at random under full jitter, on the scaled clock too", {
+    timeout: 20_000,
+  }, async () => {
+    // With the draw pinned at 0, full jitter waits 0; without jitter each wait would last an
+    // hour (the interval scaled to 3600 s), so finishing shows the jitter applied.
+    vi.spyOn(Math, "random").mockReturnValue(0);
+    const { handler, calls } = throttledFor(2);
+    const execution = oneTask([CAPACITY], handler, 3600).start("jittered", {});
+    await execution.done;
+
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(calls()).toBe(3);
   });
 });

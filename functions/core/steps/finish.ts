@@ -1,6 +1,10 @@
-/** Finish: records the completed upload and publishes `Upload Completed`. */
+/**
+ * Finish: records the completed upload, frees its upload slot (admission control) and
+ * publishes `Upload Completed`.
+ */
 
 import { UploadStateError } from "../errors.js";
+import { type UploadSlots, uploadSlotsOf } from "../upload-slots.js";
 import type { StepDeps } from "./step-deps.js";
 import { parseInput, UploadRef } from "./step-inputs.js";
 
@@ -10,17 +14,24 @@ export interface FinishOutput {
   readonly assetId: string;
 }
 
-/** Marks the upload completed and announces it. */
-export async function finish(
-  input: unknown,
-  deps: Pick<StepDeps, "store" | "events" | "now">,
-): Promise<FinishOutput> {
+/**
+ * What finish needs. The slots to release default to those the store carries (the deployed
+ * store does); a store without any releases nothing.
+ */
+export type FinishDeps = Pick<StepDeps, "store" | "events" | "now"> & {
+  readonly slots?: Pick<UploadSlots, "release">;
+};
+
+/** Marks the upload completed, frees its slot and announces it. */
+export async function finish(input: unknown, deps: FinishDeps): Promise<FinishOutput> {
   const { uploadKey } = parseInput("finish", UploadRef, input);
   await deps.store.markCompleted(uploadKey);
   const record = await deps.store.require(uploadKey);
   if (record.status !== "completed" || !record.assetId || !record.uploadId) {
     throw new UploadStateError(`upload ${uploadKey} is ${record.status}, cannot finish`);
   }
+  // No longer in flight: the next waiting upload may go. Idempotent, like the rest.
+  await (deps.slots ?? uploadSlotsOf(deps.store))?.release(uploadKey);
   // Published on every run of this step: events are at-least-once, like S3's own.
   await deps.events.publish("Upload Completed", {
     uploadKey,
