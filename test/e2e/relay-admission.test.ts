@@ -8,41 +8,13 @@ import { randomBytes } from "node:crypto";
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UploadSlots } from "../../functions/core/upload-slots.js";
-import { type LocalRelay, type MutableTemplate, startLocalRelay } from "../../local/local-relay.js";
+import { type LocalRelay, startLocalRelay } from "../../local/local-relay.js";
 import type { LocalExecution } from "../../local/step-functions/local-state-machine.js";
 import { captureOutput, drop, expectDelivered } from "./relay-harness.js";
 
 const MiB = 1024 * 1024;
 const CHUNK = MiB;
 const LIMIT = 2;
-
-/**
- * Sets the synthesized state machine's admission limit, as the `maxConcurrentUploads` prop
- * would (the app has no context key for it).
- */
-function withUploadLimit(limit: number) {
-  return (template: MutableTemplate): void => {
-    let replaced = 0;
-    const rewrite = (value: unknown): unknown => {
-      if (typeof value === "string") {
-        return value.replace(/"maxConcurrentUploads":\d+/g, () => {
-          replaced += 1;
-          return `"maxConcurrentUploads":${limit}`;
-        });
-      }
-      if (Array.isArray(value)) return value.map(rewrite);
-      if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
-      }
-      return value;
-    };
-    for (const resource of Object.values(template.Resources)) {
-      if (resource.Type !== "AWS::StepFunctions::StateMachine" || !resource.Properties) continue;
-      resource.Properties.DefinitionString = rewrite(resource.Properties.DefinitionString);
-    }
-    if (replaced !== 1) throw new Error(`expected one maxConcurrentUploads, found ${replaced}`);
-  };
-}
 
 /**
  * When the upload was surely in flight: from the end of the `AcquireSlot` that granted its
@@ -90,7 +62,8 @@ beforeAll(async () => {
     maxFileSize: 8 * MiB,
     sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK, initialUrls: 2 },
     settings: { chunksPerBatch: 1 },
-    alterTemplate: withUploadLimit(LIMIT),
+    // The operator's way: a context key, as `cdk deploy -c relay:maxConcurrentUploads=2`.
+    context: { "relay:maxConcurrentUploads": LIMIT },
   });
 });
 
