@@ -121,6 +121,8 @@ export interface TimeoutFault {
   readonly withinMs: number;
   /** Source of the rolls, in [0, 1). */
   readonly random: () => number;
+  /** Most invocations killed in all, so that retries can outlast the fault. @default no limit */
+  readonly maxKills?: number;
 }
 
 /** A function's pool of execution environments, invoked like Lambda's `RequestResponse`. */
@@ -134,6 +136,7 @@ export class LocalLambda {
   readonly #stopping: { promise: Promise<void>; resolve: () => void };
   #stopped = false;
   #timeoutFault: TimeoutFault | undefined;
+  #kills = 0;
 
   /** Checks the configuration; environments start on demand, at the first invocations. */
   constructor(spec: LocalLambdaSpec) {
@@ -190,16 +193,20 @@ export class LocalLambda {
     }
     this.#counts.invocations += 1;
     const environment = this.#idle.pop() ?? this.#coldStart();
+    const fault = this.#timeoutFault;
+    const killAfterMs =
+      fault &&
+      fault.rate > 0 &&
+      this.#kills < (fault.maxKills ?? Number.POSITIVE_INFINITY) &&
+      fault.random() < fault.rate
+        ? Math.floor(fault.random() * fault.withinMs)
+        : undefined;
     try {
-      const fault = this.#timeoutFault;
-      const killAfterMs =
-        fault && fault.rate > 0 && fault.random() < fault.rate
-          ? Math.floor(fault.random() * fault.withinMs)
-          : undefined;
       return await environment.invoke(eventJson, killAfterMs);
     } catch (error) {
       if (error instanceof LambdaFunctionError && error.errorType === TIMEOUT_ERROR_TYPE) {
         this.#counts.timeouts += 1;
+        if (killAfterMs !== undefined) this.#kills += 1;
       }
       throw error;
     } finally {

@@ -41,6 +41,8 @@ export interface SoakOptions {
    * work (most often in the middle of a chunk PUT). @default 0.02
    */
   readonly transferKillRate?: number;
+  /** Most transfer invocations killed in all. @default no limit */
+  readonly transferKillMax?: number;
   /** Sandbox clock jumps past every issued URL's lifetime, spread over the drops. @default 3 */
   readonly clockJumps?: number;
   /** An upload with no progress for this long is counted stuck, in milliseconds. @default 180000 */
@@ -172,6 +174,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       rate: options.transferKillRate ?? 0.02,
       withinMs: 400,
       random: seededRandom(seed ^ 0xdead),
+      ...(options.transferKillMax !== undefined ? { maxKills: options.transferKillMax } : {}),
     });
     const tracked = new Map<string, Tracked>(
       plan.map((object) => [

@@ -137,19 +137,34 @@ describe("the local stack proves the deployed one", () => {
     ]);
   });
 
-  it("kills a function past its timeout; the Task's Retry then its Catch take over", async () => {
+  it("a step short of time gives up before Lambda kills it, with its reason recorded", async () => {
     relay = await startLocalRelay({
       sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK, faults: { create: { delayMs: 2500 } } },
       alterTemplate: (template) => {
         const fn = template.Resources[functionId(template, "create-session")];
-        if (fn?.Properties) fn.Properties.Timeout = 1;
+        if (fn?.Properties) fn.Properties.Timeout = 3;
       },
     });
     const { execution, record } = await drop(relay, "slow/video.mp4", randomBytes(CHUNK));
     expect(execution.status).toBe("FAILED");
+    expect(JSON.stringify(execution.history)).not.toContain("Sandbox.Timedout");
+    expect(record.error?.code).toBe("RELAY_PROVIDER_UNAVAILABLE");
+    expect(record.error?.message).toMatch(/left in this invocation/);
+    const lambda = [...relay.lambdas.entries()].find(([id]) => id.includes("CreateSession"))?.[1];
+    expect(lambda?.stats.invocations).toBe(5);
+    expect(lambda?.stats.timeouts).toBe(0);
+  });
+
+  it("kills a function at its timeout; the Task's Retry then its Catch take over", async () => {
+    relay = await startLocalRelay({ sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK } });
+    const lambda = [...relay.lambdas.entries()].find(([id]) => id.includes("CreateSession"))?.[1];
+    // Every invocation is killed as its timeout would, in the middle of its work.
+    lambda?.injectTimeouts({ rate: 1, withinMs: 1, random: () => 0 });
+    const { execution, record } = await drop(relay, "slow/video.mp4", randomBytes(CHUNK));
+    expect(execution.status).toBe("FAILED");
     const history = JSON.stringify(execution.history);
     expect(history).toContain("Sandbox.Timedout");
-    expect(history).toContain("Task timed out after 1.00 seconds");
+    expect(history).toMatch(/Task timed out after \d+\.00 seconds/);
     // The States.ALL rule retried the killed Task four times, then the Catch ran the fail step.
     const retries = execution.history.filter(
       (e) => e.type === "StateRetried" && JSON.stringify(e).includes("CreateSession"),
@@ -157,7 +172,6 @@ describe("the local stack proves the deployed one", () => {
     expect(retries).toHaveLength(4);
     expect(record.status).toBe("failed");
     expect(record.error?.code).toBe("RELAY_FUNCTION_TIMEOUT");
-    const lambda = [...relay.lambdas.entries()].find(([id]) => id.includes("CreateSession"))?.[1];
     expect(lambda?.stats.timeouts).toBe(5);
   });
 

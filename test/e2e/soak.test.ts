@@ -9,12 +9,31 @@ import { runSoak, summaryLine } from "../../local/soak/run-soak.js";
 
 describe("npm run soak, seeded and small", () => {
   it("completes every object with identical bytes through faults and throttling", async () => {
+    // Each API kind at 0.05–0.1, so that every kind fires in a run this small (calls interleave
+    // differently from run to run): a call then fails an attempt about a third of the time,
+    // still far inside 5 attempts per call and 5 invocations per step.
+    const api = {
+      error429Rate: 0.1,
+      retryAfterSeconds: 1,
+      error500Rate: 0.05,
+      htmlAnswerRate: 0.1,
+      lostAnswerRate: 0.1,
+    };
     const summary = await runSoak({
+      sandboxFaults: {
+        create: api,
+        presignedUrls: api,
+        report: api,
+        status: api,
+        partPut: { error500Rate: 0.02, resetMidPutRate: 0.05 },
+        failChunkRate: 0.1,
+      },
       objects: 24,
       seed: 7,
       lambdaConcurrencyLimit: 6,
       // Few transfers run in so small a soak: kill enough of them that some die mid-work.
       transferKillRate: 0.5,
+      transferKillMax: 3,
     });
 
     expect(summaryLine(summary)).toBe(

@@ -202,6 +202,19 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
       expect(sleeps).toHaveLength(2);
     });
 
+    it("a proxy's page after throttling is a passing failure: retryable ProviderUnavailableError", async () => {
+      server.respond((_, n) =>
+        n < 3
+          ? { status: 429, text: "slow down", headers: { "retry-after": "0" } }
+          : { status: 200, text: "<html>gateway</html>" },
+      );
+      const error = await failure(client().listIncomplete(1, 10));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect((error as ProviderUnavailableError).retryable).toBe(true);
+      expect(error.message).toMatch(/gave up after 3 attempts, last failure answer is not JSON/);
+      expect(server.requests).toHaveLength(3);
+    });
+
     it("takes the next answer after a proxy's HTML page with status 200", async () => {
       server.respond((_, n) =>
         n === 1

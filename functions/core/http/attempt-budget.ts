@@ -6,7 +6,7 @@
  */
 
 import type { RetryHandler } from "undici";
-import { describeFailure } from "./attempt-failure.js";
+import { AttemptFailure, describeFailure } from "./attempt-failure.js";
 import { parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
 
 /** Settings of an {@link AttemptBudget}. */
@@ -48,6 +48,7 @@ export interface AttemptTimeout {
 /** The attempt and time budget of one call; build one per call. */
 export class AttemptBudget {
   private failures = 0;
+  private badAnswers = 0;
   private givenUp: GiveUp | undefined;
   private readonly options: AttemptBudgetOptions;
 
@@ -58,6 +59,11 @@ export class AttemptBudget {
   /** Why the call stopped retrying, once the budget ended it; `undefined` otherwise. */
   get verdict(): GiveUp | undefined {
     return this.givenUp;
+  }
+
+  /** Attempts whose 2xx answer was unusable (not JSON, or too long) so far. */
+  get badAnswerAttempts(): number {
+    return this.badAnswers;
   }
 
   /** Attempts that failed so far. */
@@ -97,6 +103,7 @@ export class AttemptBudget {
   readonly retry: RetryHandler.RetryCallback = (error, { opts }, done) => {
     const failure = describeFailure(error);
     this.failures += 1;
+    if (error instanceof AttemptFailure && error.kind !== "timeout") this.badAnswers += 1;
     const attempts = plural(this.failures, "attempt");
     if (!failure.retryable || !this.options.retryMethods.has(opts.method)) {
       done(error);

@@ -179,8 +179,12 @@ export class JsonApi {
 function failure(operation: string, error: unknown, budget: AttemptBudget): unknown {
   const { verdict } = budget;
   if (error instanceof AttemptFailure && error.kind !== "timeout") {
-    if (verdict !== undefined && verdict.why !== "attempts") {
-      return new ProviderUnavailableError(operation, verdict.message, { cause: error });
+    // Only answers that were all unusable say the API itself is off; a proxy's page among
+    // throttles and resets is one more passing failure, which a later invocation may not meet.
+    const allBad = budget.badAnswerAttempts === budget.failedAttempts;
+    if ((verdict !== undefined && verdict.why !== "attempts") || !allBad) {
+      const reason = verdict?.message ?? error.message;
+      return new ProviderUnavailableError(operation, reason, { cause: error });
     }
     const attempts = budget.failedAttempts;
     return new ProviderResponseError(
