@@ -6,9 +6,9 @@
 
 import { parseArgs } from "node:util";
 import { S3_LIMITS } from "../functions/core/config.js";
-import { seededRandom } from "./aws/seeded-random.js";
 import { formatSize, parseSizeInRange } from "./cli/parse-size.js";
 import { messageOf } from "./cli/text.js";
+import { seededRandom } from "./seeded-random.js";
 import type { SandboxFaults } from "./twelvelabs-sandbox/faults.js";
 import { validateFaults } from "./twelvelabs-sandbox/faults-schema.js";
 

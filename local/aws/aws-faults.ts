@@ -5,9 +5,9 @@
  * them locally. Rolls are seeded, so a run with the same calls repeats.
  */
 
+import { seededRandom } from "../seeded-random.js";
 import { type ErrorAnswer, jsonErrorAnswer, s3ErrorAnswer } from "./aws-error-answers.js";
 import { type GatedService, JSON_PROTOCOLS } from "./aws-request-action.js";
-import { seededRandom } from "./seeded-random.js";
 
 /** The kinds of fault the gate can inject. */
 export type AwsFaultKind = "s3GetSlowDown" | "s3PutSlowDown" | "dynamoThrottle";

@@ -10,10 +10,10 @@ import { runBounded } from "../../functions/core/run-bounded.js";
 import { executionNameOf, uploadKeyOf } from "../../functions/core/upload-identity.js";
 import type { UploadRecord } from "../../functions/core/upload-store.js";
 import type { AwsFaultOptions } from "../aws/aws-faults.js";
-import { seededRandom } from "../aws/seeded-random.js";
 import type { LocalRelay } from "../local-relay.js";
 import { startLocalRelay } from "../local-relay.js";
 import type { LocalS3Event } from "../local-stack.js";
+import { seededRandom } from "../seeded-random.js";
 import type { SandboxFaults } from "../twelvelabs-sandbox/faults.js";
 import { bodyOf, planSoak, type SoakObject } from "./soak-plan.js";
 

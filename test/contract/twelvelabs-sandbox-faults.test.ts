@@ -8,8 +8,8 @@
 import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { seededRandom } from "../../local/aws/seeded-random.js";
 import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
+import { seededRandom } from "../../local/seeded-random.js";
 import {
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
