@@ -31,6 +31,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { isConditionFailure } from "./upload-store.js";
 
 /** Most uploads the slots item can track: each holder takes ~70 bytes of a 400 KB item. */
 export const MAX_UPLOAD_SLOTS = 1000;
@@ -318,8 +319,4 @@ export function uploadSlotsOf(store: object): UploadSlots | undefined {
 /** Sort key of a waiter: by arrival (ms, zero-padded), then upload key. */
 function waiterSk(arrivedAt: number, uploadKey: string): string {
   return `${WAITER_PREFIX}${String(Math.max(0, Math.trunc(arrivedAt))).padStart(15, "0")}#${uploadKey}`;
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string }).name === "ConditionalCheckFailedException";
 }

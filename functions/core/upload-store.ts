@@ -440,7 +440,8 @@ export class UploadStore {
   }
 }
 
-function isConditionFailure(error: unknown): boolean {
+/** DynamoDB refused a conditional write: another run got there first, or the state moved on. */
+export function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string }).name === "ConditionalCheckFailedException";
 }
 

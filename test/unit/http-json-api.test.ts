@@ -8,20 +8,10 @@ import {
 import { excerpt } from "../../functions/core/http/error-excerpt.js";
 import { JsonApi, type JsonApiOptions } from "../../functions/core/http/json-api.js";
 import { RetryPolicy } from "../../functions/core/http/retry-policy.js";
-import { ScriptedHttpServer } from "./scripted-http-server.js";
+import { failure, ScriptedHttpServer } from "./scripted-http-server.js";
 
 /** Far more than any cap: reading it whole would cost the test process 64 MiB. */
 const HUGE = 64 * 1024 * 1024;
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error("the call succeeded");
-}
 
 describe("JsonApi against a scripted HTTP server", () => {
   let server: ScriptedHttpServer;

@@ -171,3 +171,14 @@ export async function closedPort(): Promise<number> {
   await once(server, "close");
   return port;
 }
+
+/** The error `promise` rejects with; fails the test when it resolves or throws a non-Error. */
+export async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error("the call succeeded");
+}

@@ -12,7 +12,7 @@ import {
   TwelveLabsClient,
   type TwelveLabsClientOptions,
 } from "../../functions/core/providers/twelvelabs/twelvelabs-client.js";
-import { closedPort, ScriptedHttpServer } from "./scripted-http-server.js";
+import { closedPort, failure, ScriptedHttpServer } from "./scripted-http-server.js";
 import {
   createAnswer,
   listIncompleteAnswer,
@@ -37,16 +37,6 @@ function gate(): { promise: Promise<void>; open: () => void } {
 /** Everything an error shows: message, string form, JSON, and inspect with its cause chain. */
 function shown(error: unknown): string {
   return `${String(error)}\n${JSON.stringify(error)}\n${inspect(error, { depth: 10 })}`;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error("the call succeeded");
 }
 
 describe("TwelveLabsClient against a scripted HTTP server", () => {
