@@ -14,6 +14,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
+import { unquoteEtag } from "../functions/core/etag.js";
 
 /** Region every local client is configured with. */
 export const LOCAL_REGION = "us-east-1";
@@ -135,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           // s3rver hands the raw key (S3 itself URL-encodes it in notifications).
           key: record.s3.object.key,
           size: record.s3.object.size ?? 0,
-          etag: (record.s3.object.eTag ?? "").replace(/"/g, ""),
+          etag: unquoteEtag(record.s3.object.eTag ?? ""),
           sequencer: record.s3.object.sequencer ?? "",
           eventTime: record.eventTime,
         });

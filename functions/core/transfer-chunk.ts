@@ -18,6 +18,9 @@ import {
   type RelayError,
   SourceChangedError,
 } from "./errors.js";
+import { quoteEtag, unquoteEtag } from "./etag.js";
+import { redact, urlSecrets } from "./redact.js";
+import { httpStatusOf, isObjectGone } from "./s3-errors.js";
 
 /** Deadline for one chunk (GET and PUT together) when the caller gives none, in milliseconds. */
 export const DEFAULT_CHUNK_TIMEOUT_MS = 300_000;
@@ -295,8 +298,8 @@ async function openSource(
       ? `answered ${String(output.ContentLength)} bytes for a ${size}-byte range`
       : !rangeMatches(output.ContentRange, input.start, input.end)
         ? `answered range ${String(output.ContentRange)} for bytes ${input.start}-${input.end}`
-        : ifMatch && output.ETag && unquote(output.ETag) !== unquote(ifMatch)
-          ? `now has ETag ${unquote(output.ETag)}, not ${unquote(ifMatch)}`
+        : ifMatch && output.ETag && unquoteEtag(output.ETag) !== unquoteEtag(ifMatch)
+          ? `now has ETag ${unquoteEtag(output.ETag)}, not ${unquoteEtag(ifMatch)}`
           : input.versionId && output.VersionId && output.VersionId !== input.versionId
             ? `answered version ${output.VersionId}, not ${input.versionId}`
             : undefined;
@@ -312,16 +315,9 @@ async function openSource(
 /** S3 says the object (or the version or ETag the upload started from) is gone. */
 function sourceError(input: TransferChunkInput, error: unknown): RelayError {
   const name = (error as { name?: string }).name ?? "";
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const status = httpStatusOf(error);
   const where = `s3://${input.bucket}/${input.key}`;
-  if (
-    ["NoSuchKey", "NoSuchVersion", "NotFound", "PreconditionFailed", "InvalidRange"].includes(
-      name,
-    ) ||
-    status === 404 ||
-    status === 412 ||
-    status === 416
-  ) {
+  if (isObjectGone(error)) {
     return new SourceChangedError(
       `${where} changed or vanished while relaying chunk ${input.index}: ${name || status}`,
       { cause: error },
@@ -378,34 +374,13 @@ async function readExcerpt(body: Dispatcher.ResponseData["body"], url: string): 
   const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
   const summary = code ? `${code}${message ? `: ${message}` : ""}` : text;
-  return redact(summary.replace(/\s+/g, " ").trim(), url).slice(0, EXCERPT_CHARS);
-}
-
-/** Removes the URL's query (signature, credential, token) from text a receiver echoed back. */
-function redact(text: string, url: string): string {
-  let out = text;
-  const query = new URL(url).search.slice(1);
-  if (query) {
-    for (const form of new Set([query, safeDecode(query)]))
-      out = out.split(form).join("[redacted]");
-  }
-  return out.replace(/(X-Amz-[A-Za-z-]+=)[^&\s<"]+/gi, "$1[redacted]");
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
+  return redact(summary.replace(/\s+/g, " ").trim(), urlSecrets(url)).slice(0, EXCERPT_CHARS);
 }
 
 /** The cause, unless its text carries the URL's query; then the cause is dropped. */
 function safeCause(error: unknown, url: string): unknown {
-  const query = new URL(url).search.slice(1);
-  if (!query) return error;
   const text = error instanceof Error ? `${error.message}\n${error.stack ?? ""}` : String(error);
-  return text.includes(query) || text.includes(safeDecode(query)) ? undefined : error;
+  return urlSecrets(url).some((secret) => text.includes(secret)) ? undefined : error;
 }
 
 /**
@@ -434,15 +409,7 @@ function isPrematureClose(error: unknown): boolean {
 
 function readEtag(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
-  return value ? unquote(value.replace(/^W\//, "")) : "";
-}
-
-function unquote(etag: string): string {
-  return etag.trim().replace(/^"|"$/g, "");
-}
-
-function quoteEtag(etag: string | undefined): string | undefined {
-  return etag ? `"${unquote(etag)}"` : undefined;
+  return value ? unquoteEtag(value) : "";
 }
 
 function rangeMatches(contentRange: string | undefined, start: number, end: number): boolean {

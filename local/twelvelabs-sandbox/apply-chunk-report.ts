@@ -3,6 +3,7 @@
  * count the batch only if all of them hold.
  */
 
+import { unquoteEtag } from "../../functions/core/etag.js";
 import { SandboxHttpError } from "./http-io.js";
 import type { CompletedChunk } from "./sandbox-schemas.js";
 import type { UploadSessionState } from "./session-store.js";
@@ -17,10 +18,7 @@ export interface ChunkReportOutcome {
 
 /** Clients send the ETag with or without its surrounding quotes; both name the same part. */
 export function normalizeEtag(etag: string): string {
-  return etag
-    .trim()
-    .replace(/^"(.*)"$/, "$1")
-    .toLowerCase();
+  return unquoteEtag(etag).toLowerCase();
 }
 
 /**

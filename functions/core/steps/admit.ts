@@ -6,7 +6,9 @@
 
 import { HeadObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
 import { ERROR_CODES, ObjectRejectedError, ObjectSupersededError } from "../errors.js";
+import { unquoteEtag } from "../etag.js";
 import type { Provider } from "../provider.js";
+import { httpStatusOf, isObjectGone } from "../s3-errors.js";
 import { type ObjectVersion, uploadKeyOf } from "../upload-identity.js";
 import type { RecordedError, SourceObject } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
@@ -82,7 +84,7 @@ async function inspect(
     bucket: event.bucket,
     key: found.key,
     versionId: found.head.VersionId ?? event.versionId,
-    etag: (found.head.ETag ?? event.etag).replace(/"/g, ""),
+    etag: unquoteEtag(found.head.ETag ?? event.etag),
     size: found.head.ContentLength ?? event.size,
   };
   // A server may ignore If-Match (or VersionId) and answer for the key's current object.
@@ -136,9 +138,8 @@ async function headObject(
       );
       return { key, head };
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
-      if (status !== 404 && status !== 412 && status !== 400) throw error;
+      // 400: a version id S3 cannot read belongs to no object either.
+      if (!isObjectGone(error) && httpStatusOf(error) !== 400) throw error;
     }
   }
   return undefined;

@@ -5,6 +5,7 @@
 
 import { type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { z } from "zod";
+import { unquoteEtag } from "../etag.js";
 import { executionNameOf } from "../upload-identity.js";
 import type { ExecutionInput } from "./step-inputs.js";
 import { parseInput } from "./step-inputs.js";
@@ -45,7 +46,7 @@ export async function start(event: unknown, deps: StartDeps): Promise<StartOutpu
     bucket: detail.bucket.name,
     key: detail.object.key,
     size: detail.object.size ?? 0,
-    etag: (detail.object.etag ?? "").replace(/"/g, ""),
+    etag: unquoteEtag(detail.object.etag ?? ""),
     versionId: detail.object["version-id"] ?? null,
     sequencer: detail.object.sequencer ?? "",
   };

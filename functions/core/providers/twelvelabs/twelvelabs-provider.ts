@@ -7,6 +7,7 @@
 
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config.js";
 import { InvalidInputError, ProviderResponseError } from "../../errors.js";
+import { unquoteEtag } from "../../etag.js";
 import type {
   ChunkProof,
   ChunkUrl,
@@ -237,7 +238,7 @@ function sum(a: number | undefined, b: number | undefined): number | undefined {
 
 /** One proof as the report call carries it; the ETag goes without quotes, as the SDK sends it. */
 function toCompletedChunk(operation: string, proof: ChunkProof): CompletedChunk {
-  const etag = proof.etag.replace(/^"(.*)"$/, "$1");
+  const etag = unquoteEtag(proof.etag);
   if (!Number.isSafeInteger(proof.index) || proof.index < 1) {
     throw new InvalidInputError(`${operation}: chunk index ${proof.index} is not an integer >= 1`);
   }
