@@ -19,7 +19,7 @@ export interface ChunkRange {
 }
 
 /** A run of chunk numbers moved by one transfer invocation, both ends inclusive. */
-export interface BatchRange {
+export interface Batch {
   /** First chunk number of the batch, from 1. */
   readonly first: number;
   /** Last chunk number of the batch, inclusive. */
@@ -46,10 +46,10 @@ export function chunkRange(index: number, chunkSize: number, totalSize: number):
 }
 
 /** Splits chunks `1..totalChunks` into consecutive batches of at most `chunksPerBatch`. */
-export function planBatches(total: number, chunksPerBatch: number): BatchRange[] {
+export function planBatches(total: number, chunksPerBatch: number): Batch[] {
   requirePositiveInteger("totalChunks", total);
   requirePositiveInteger("chunksPerBatch", chunksPerBatch);
-  const batches: BatchRange[] = [];
+  const batches: Batch[] = [];
   for (let first = 1; first <= total; first += chunksPerBatch) {
     batches.push({ first, last: Math.min(first + chunksPerBatch - 1, total) });
   }
@@ -62,11 +62,11 @@ export function planBatches(total: number, chunksPerBatch: number): BatchRange[]
  * are sent again. A batch range may therefore span chunks that are already done (`[2, 9]` in
  * one batch covers 3..8); the transfer step skips chunks whose ETag is recorded.
  */
-export function batchesFor(indexes: readonly number[], chunksPerBatch: number): BatchRange[] {
+export function batchesFor(indexes: readonly number[], chunksPerBatch: number): Batch[] {
   requirePositiveInteger("chunksPerBatch", chunksPerBatch);
   for (const index of indexes) requirePositiveInteger("chunk index", index);
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const batches: BatchRange[] = [];
+  const batches: Batch[] = [];
   for (let i = 0; i < sorted.length; i += chunksPerBatch) {
     const group = sorted.slice(i, i + chunksPerBatch);
     batches.push({ first: group[0] as number, last: group[group.length - 1] as number });

@@ -11,6 +11,7 @@ import {
   RelayError,
   SourceChangedError,
 } from "./errors.js";
+import { runBounded } from "./run-bounded.js";
 import {
   type TransferChunkInput,
   type TransferDeps,
@@ -62,33 +63,27 @@ export async function transferChunks(
   const done: TransferredChunk[] = [];
   const failed: FailedChunk[] = [];
   let sourceChanged: SourceChangedError | undefined;
-  let next = 0;
-
-  const work = async (): Promise<void> => {
-    while (sourceChanged === undefined && next < chunks.length) {
-      const chunk = chunks[next++] as TransferChunkInput;
-      let result: TransferredChunk;
-      try {
-        result = await transferChunk(chunk, deps);
-      } catch (error) {
-        if (error instanceof SourceChangedError) {
-          sourceChanged ??= error;
-        } else {
-          failed.push({ index: chunk.index, error: asRelayError(chunk.index, error) });
-        }
-        continue;
+  await runBounded(chunks, deps.concurrency, async (chunk) => {
+    // A changed source ends the batch: no further chunk starts.
+    if (sourceChanged !== undefined) return;
+    let result: TransferredChunk;
+    try {
+      result = await transferChunk(chunk, deps);
+    } catch (error) {
+      if (error instanceof SourceChangedError) {
+        sourceChanged ??= error;
+      } else {
+        failed.push({ index: chunk.index, error: asRelayError(chunk.index, error) });
       }
-      try {
-        await deps.onChunkDone?.(result);
-        done.push(result);
-      } catch (error) {
-        failed.push({ index: chunk.index, error: recordError(chunk.index, error) });
-      }
+      return;
     }
-  };
-
-  const workers = Math.min(deps.concurrency, chunks.length);
-  await Promise.all(Array.from({ length: workers }, work));
+    try {
+      await deps.onChunkDone?.(result);
+      done.push(result);
+    } catch (error) {
+      failed.push({ index: chunk.index, error: recordError(chunk.index, error) });
+    }
+  });
   if (sourceChanged) throw sourceChanged;
   done.sort((a, b) => a.index - b.index);
   failed.sort((a, b) => a.index - b.index);

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { CreateTableCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Batch } from "../../functions/core/chunk-plan.js";
 import {
   ChunkTransferError,
   ObjectRejectedError,
@@ -20,7 +21,7 @@ import { finish } from "../../functions/core/steps/finish.js";
 import { poll } from "../../functions/core/steps/poll.js";
 import { report } from "../../functions/core/steps/report.js";
 import type { RelaySettings, StepDeps } from "../../functions/core/steps/step-deps.js";
-import type { Batch, ExecutionInput } from "../../functions/core/steps/step-inputs.js";
+import type { ExecutionInput } from "../../functions/core/steps/step-inputs.js";
 import { transfer } from "../../functions/core/steps/transfer.js";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
 import { sessionFieldsOf, UploadStore } from "../../functions/core/upload-store.js";

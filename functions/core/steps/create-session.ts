@@ -8,12 +8,12 @@
  * later by transfer) and answers the same batches. A losing run's own session is abandoned.
  */
 
-import { chunkRange, planBatches } from "../chunk-plan.js";
+import { type Batch, chunkRange, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
 import type { ChunkUrl } from "../provider.js";
 import { type ChunkRecord, sessionFieldsOf, type UploadRecord } from "../upload-store.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
-import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
+import { parseInput, UploadRef } from "./step-inputs.js";
 
 /** Output of create-session. */
 export interface CreateSessionOutput {

@@ -5,13 +5,13 @@
  * lost answer) are reported again, and sent again if the provider refuses them.
  */
 
-import { batchesFor } from "../chunk-plan.js";
+import { type Batch, batchesFor } from "../chunk-plan.js";
 import { SessionFailedError, UploadStateError } from "../errors.js";
 import type { ChunkRecord } from "../upload-store.js";
 import { MAX_CHUNK_RESENDS, reportWithReconcile } from "./reconcile.js";
 import { reportUnreported } from "./report.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
-import { type Batch, parseInput, UploadRef } from "./step-inputs.js";
+import { parseInput, UploadRef } from "./step-inputs.js";
 
 /** Output of poll, read by the `CheckStatus` Choice. */
 export interface PollOutput {

@@ -39,12 +39,6 @@ export const FailureInput = z.object({
   error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 
-/** A batch of chunks, inclusive on both ends. */
-export interface Batch {
-  readonly first: number;
-  readonly last: number;
-}
-
 /** Parses a step's input or throws {@link InvalidInputError} naming the step. */
 export function parseInput<T>(step: string, schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
