@@ -1,7 +1,7 @@
 /**
- * The one interface the pipeline sees. TwelveLabs (report-as-you-go, start/count URL windows)
- * and SpatialGen (explicit part numbers, one complete call) both implement it; the pipeline
- * never branches on which provider it holds.
+ * The one interface the pipeline sees, so that it never branches on which provider it holds.
+ * TwelveLabs (report-as-you-go, start/count URL windows) implements it today; SpatialGen
+ * (explicit part numbers, one complete call) is to follow (issue 10).
  */
 
 /** A presigned URL for one chunk. The URL is a secret: store it, never log it or pass it on. */

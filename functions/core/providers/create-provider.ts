@@ -1,6 +1,7 @@
 /** Builds the configured {@link Provider}: the one place the pipeline learns which it holds. */
 
 import type { Dispatcher } from "undici";
+import { InvalidInputError } from "../errors.js";
 import type { Provider } from "../provider.js";
 import { UrlPolicy } from "../url-policy.js";
 import { TwelveLabsClient } from "./twelvelabs/twelvelabs-client.js";
@@ -26,6 +27,18 @@ export interface CreateProviderOptions {
 
 /** Creates the provider named in `options`. */
 export function createProvider(options: CreateProviderOptions): Provider {
+  switch (options.provider) {
+    case "twelvelabs":
+      return createTwelveLabs(options);
+    default: {
+      // A name the type does not know (from an untyped caller) fails before any call.
+      const name: never = options.provider;
+      throw new InvalidInputError(`unknown provider ${String(name)}`);
+    }
+  }
+}
+
+function createTwelveLabs(options: CreateProviderOptions): Provider {
   const urlPolicy = new UrlPolicy({
     allowedHosts: options.allowedUrlHosts,
     insecureHosts: options.insecureHosts ?? [],
