@@ -3,7 +3,6 @@
  * every documented answer: an extra or missing field fails the test.
  */
 
-import { createHash } from "node:crypto";
 import { request } from "undici";
 import { z } from "zod";
 import type { TwelveLabsSandbox } from "../../local/twelvelabs-sandbox/index.js";
@@ -166,6 +165,4 @@ export async function putPart(
 }
 
 /** Hex MD5 of some bytes. */
-export function md5(bytes: Buffer): string {
-  return createHash("md5").update(bytes).digest("hex");
-}
+export { md5 } from "../helpers/md5.js";

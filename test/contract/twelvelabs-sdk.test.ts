@@ -4,7 +4,7 @@
  * The SDK reads its base URL from `TWELVELABS_BASE_URL`, as it would for any other deployment.
  */
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
 } from "../../local/twelvelabs-sandbox/index.js";
+import { md5 } from "../helpers/md5.js";
 
 const KiB = 1024;
 /** A small chunk size, so that a few hundred KiB span many chunks. */
@@ -60,10 +61,6 @@ afterAll(async () => {
   await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-function md5(bytes: Buffer): string {
-  return createHash("md5").update(bytes).digest("hex");
-}
 
 /** Writes random bytes to a file of that name; answers its path and bytes. */
 async function sourceFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {

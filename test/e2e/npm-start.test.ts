@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { md5 } from "../helpers/md5.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const MiB = 1024 * 1024;
@@ -60,7 +61,7 @@ describe("npm start", () => {
     const file = join(dir, "clip.mp4");
     const bytes = randomBytes(50 * MiB);
     await writeFile(file, bytes);
-    const md5 = createHash("md5").update(bytes).digest("hex");
+    const digest = md5(bytes);
 
     const run = await runStart([file, "--no-watch"], 100_000);
 
@@ -68,7 +69,7 @@ describe("npm start", () => {
     // The summary that replaces the progress bar: 50 MiB at the default 8 MiB chunk size.
     expect(run.stdout).toContain("✔ clip.mp4: 50.0 MiB in 7 chunks");
     expect(run.stdout).toMatch(/^asset_id=[0-9a-f]+$/m);
-    expect(run.stdout).toContain(`verified: asset MD5 ${md5} equals the source's`);
+    expect(run.stdout).toContain(`verified: asset MD5 ${digest} equals the source's`);
     const output = run.stdout + run.stderr;
     expect(output).not.toContain("tlk_sandbox_");
     expect(output).not.toContain("X-Amz-Signature");

@@ -3,7 +3,6 @@
  * execution it starts, and collect what a secret could leak into (histories and log lines).
  */
 
-import { createHash } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect, vi } from "vitest";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
@@ -11,11 +10,7 @@ import type { UploadRecord } from "../../functions/core/upload-store.js";
 import type { LocalRelay } from "../../local/local-relay.js";
 import type { LocalS3Event } from "../../local/local-stack.js";
 import type { LocalExecution } from "../../local/step-functions/local-state-machine.js";
-
-/** Hex MD5 of `bytes`. */
-export function md5(bytes: Uint8Array): string {
-  return createHash("md5").update(bytes).digest("hex");
-}
+import { md5 } from "../helpers/md5.js";
 
 /** What one dropped object turned into. */
 export interface Relayed {

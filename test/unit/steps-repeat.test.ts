@@ -31,7 +31,7 @@ import {
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
 } from "../../local/twelvelabs-sandbox/index.js";
-import { md5 } from "../e2e/relay-harness.js";
+import { md5 } from "../helpers/md5.js";
 
 const CHUNK = 64 * 1024;
 /** Five full chunks and a tail: six chunks, batches 1-2, 3-4, 5-6. */

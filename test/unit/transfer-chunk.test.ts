@@ -33,6 +33,7 @@ import {
   type LocalStack,
   startLocalStack,
 } from "../../local/local-stack.js";
+import { md5 } from "../helpers/md5.js";
 
 const MiB = 1024 * 1024;
 const SRC = "relay-source";
@@ -43,8 +44,6 @@ const CHUNK = 4 * MiB;
 /** Looks like a presigned query; must never surface in an error. */
 const SECRET_QUERY = "X-Amz-Signature=s3cr3tsig0123&X-Amz-Security-Token=t0kenSECRET";
 const SECRETS = ["s3cr3tsig0123", "t0kenSECRET"];
-
-const md5 = (data: Uint8Array): string => createHash("md5").update(data).digest("hex");
 
 let stack: LocalStack;
 let s3: S3Client;
