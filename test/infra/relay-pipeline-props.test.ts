@@ -4,6 +4,7 @@ import * as events from "aws-cdk-lib/aws-events";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { describe, expect, it } from "vitest";
+import { RELAY_FUNCTION_NAMES } from "../../functions/core/step-registry.js";
 import {
   objectCreatedPattern,
   RelayPipeline,
@@ -281,7 +282,10 @@ describe("Construct: RelayPipeline, props", () => {
 
   it("turns tracing on everywhere with tracing: true", () => {
     const { template } = buildStack({ tracing: true });
-    for (const f of Object.values(relayFunctions(template))) {
+    const functions = Object.values(relayFunctions(template));
+    // An empty list would pass the loop below without checking anything.
+    expect(functions).toHaveLength(RELAY_FUNCTION_NAMES.length);
+    for (const f of functions) {
       expect(f.properties.TracingConfig).toEqual({ Mode: "Active" });
     }
     template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
