@@ -24,6 +24,7 @@ import {
   RELAY_DEFAULTS,
   RELAY_LIMITS,
   S3_LIMITS,
+  TWELVELABS_ENDPOINTS,
   TWELVELABS_LIMITS,
 } from "../functions/core/config.js";
 import type { ProviderName } from "../functions/core/settings.js";
@@ -60,8 +61,8 @@ export const PROVIDER_DEFAULTS: {
   };
 } = {
   twelvelabs: {
-    baseUrl: "https://api.twelvelabs.io/v1.3",
-    allowedUrlHosts: ["*.amazonaws.com"],
+    baseUrl: TWELVELABS_ENDPOINTS.baseUrl,
+    allowedUrlHosts: TWELVELABS_ENDPOINTS.presignedUrlHosts,
     maxFileSize: TWELVELABS_LIMITS.maxFileSize,
     maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
   },

@@ -5,6 +5,14 @@
 
 const MiB = 1024 * 1024;
 
+/** Where TwelveLabs is: the public API, and the hosts its presigned URLs point at. */
+export const TWELVELABS_ENDPOINTS = {
+  /** The public v1.3 API. */
+  baseUrl: "https://api.twelvelabs.io/v1.3",
+  /** Its presigned chunk URLs are S3's (`*.` matches any subdomain). */
+  presignedUrlHosts: ["*.amazonaws.com"],
+} as const;
+
 /** TwelveLabs multipart-upload limits, from the v1.3 API reference (see shared/api-notes.md). */
 export const TWELVELABS_LIMITS = {
   /** Largest file a session accepts, in bytes (4 GB in the v1.3 docs). */

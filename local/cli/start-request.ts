@@ -2,7 +2,7 @@
 
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { S3_LIMITS } from "../../functions/core/config.js";
+import { S3_LIMITS, TWELVELABS_ENDPOINTS } from "../../functions/core/config.js";
 import { formatSize, parseSizeInRange } from "./parse-size.js";
 import { messageOf, mib } from "./text.js";
 
@@ -11,7 +11,6 @@ const GiB = 1024 ** 3;
 const MAX_PUT_SIZE = 5 * GiB;
 /** Largest S3 part, so the largest chunk size worth asking the sandbox for. */
 const MAX_CHUNK_SIZE = 5 * GiB;
-const DEFAULT_BASE_URL = "https://api.twelvelabs.io/v1.3";
 
 /** How to call `npm start`, printed for --help and after every usage error. */
 const USAGE =
@@ -128,5 +127,5 @@ async function checkFile(path: string): Promise<number> {
 function remoteApiOf(env: NodeJS.ProcessEnv): RemoteApi | undefined {
   const apiKey = env.TWELVELABS_API_KEY?.trim();
   if (!apiKey) return undefined;
-  return { baseUrl: env.TWELVELABS_BASE_URL?.trim() || DEFAULT_BASE_URL, apiKey };
+  return { baseUrl: env.TWELVELABS_BASE_URL?.trim() || TWELVELABS_ENDPOINTS.baseUrl, apiKey };
 }
