@@ -1,0 +1,198 @@
+/**
+ * Reads and writes of an upload's own item. Each is one request: a conditional write where a
+ * repeated or overlapping step must find the work done, an idempotent update otherwise.
+ */
+
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  isConditionFailure,
+  pkOf,
+  type RecordedError,
+  type SessionFields,
+  type SourceObject,
+  type StoreTable,
+  toUpload,
+  UPLOAD_SK,
+  type UploadRecord,
+  type UploadStatus,
+  uploadKeyOf,
+} from "./upload-records.js";
+
+/** What a new upload item holds besides its key and clock fields. */
+export interface NewUpload {
+  readonly uploadKey: string;
+  readonly source: SourceObject;
+  readonly provider: string;
+  /** Set when the upload is refused at admission. */
+  readonly rejection?: RecordedError;
+}
+
+/** Reads an upload record (strongly consistent), or `undefined`. */
+export async function getUpload(
+  table: StoreTable,
+  uploadKey: string,
+): Promise<UploadRecord | undefined> {
+  const out = await table.doc.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: uploadKeyOf(uploadKey),
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item ? toUpload(out.Item) : undefined;
+}
+
+/** Writes a new upload record unless one exists; returns it, or `undefined` if one existed. */
+export async function createUpload(
+  table: StoreTable,
+  upload: NewUpload,
+  now: number,
+  ttl: number,
+): Promise<UploadRecord | undefined> {
+  const { uploadKey, source, provider, rejection } = upload;
+  const item = {
+    pk: pkOf(uploadKey),
+    sk: UPLOAD_SK,
+    uploadKey,
+    source,
+    provider,
+    status: rejection ? "rejected" : "admitted",
+    polls: 0,
+    createdAt: now,
+    updatedAt: now,
+    ttl,
+    ...(rejection ? { error: rejection } : {}),
+  };
+  try {
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: item,
+        ConditionExpression: "attribute_not_exists(pk)",
+      }),
+    );
+    return toUpload(item);
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return undefined;
+  }
+}
+
+/** Saves a provider session on an admitted upload that has none; false if it had one or moved on. */
+export async function saveSession(
+  table: StoreTable,
+  uploadKey: string,
+  session: SessionFields,
+  now: number,
+): Promise<boolean> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression:
+          "SET uploadId = :uploadId, assetId = :assetId, chunkSize = :chunkSize, " +
+          "totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
+          "sessionExpiresAt = :sessionExpiresAt, updatedAt = :now",
+        ConditionExpression: "#status = :admitted AND attribute_not_exists(uploadId)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":uploadId": session.uploadId,
+          ":assetId": session.assetId,
+          ":chunkSize": session.chunkSize,
+          ":totalChunks": session.totalChunks,
+          ":uploadHeaders": session.uploadHeaders,
+          ":sessionExpiresAt": session.sessionExpiresAt,
+          ":admitted": "admitted",
+          ":now": now,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/** Turns an admitted upload of session `uploadId` `transferring`; does nothing if it was not. */
+export async function openTransfer(
+  table: StoreTable,
+  uploadKey: string,
+  uploadId: string,
+  now: number,
+): Promise<void> {
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression: "SET #status = :transferring, updatedAt = :now",
+        ConditionExpression: "uploadId = :uploadId AND #status = :admitted",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":uploadId": uploadId,
+          ":transferring": "transferring",
+          ":admitted": "admitted",
+          ":now": now,
+        },
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    // Already opened by an overlapping run, or ended meanwhile: the caller re-reads it.
+  }
+}
+
+/** Adds one to an existing upload's poll count and returns the new count. */
+export async function addPoll(table: StoreTable, uploadKey: string, now: number): Promise<number> {
+  const out = await table.doc.send(
+    new UpdateCommand({
+      TableName: table.name,
+      Key: uploadKeyOf(uploadKey),
+      UpdateExpression: "ADD polls :one SET updatedAt = :now",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":one": 1, ":now": now },
+      ReturnValues: "UPDATED_NEW",
+    }),
+  );
+  return Number(out.Attributes?.polls ?? 0);
+}
+
+/** Ends an upload in `status` (with `error`, if given) if it is in one of `from`; false if not. */
+export async function setOutcome(
+  table: StoreTable,
+  uploadKey: string,
+  status: UploadStatus,
+  error: RecordedError | undefined,
+  from: readonly UploadStatus[],
+  now: number,
+): Promise<boolean> {
+  const fromNames = from.map((_, i) => `:from${i}`);
+  try {
+    await table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression: `SET #status = :status, completedAt = :now, updatedAt = :now${
+          error ? ", #error = :error" : ""
+        }`,
+        ConditionExpression: `#status IN (${fromNames.join(", ")})`,
+        ExpressionAttributeNames: {
+          "#status": "status",
+          ...(error ? { "#error": "error" } : {}),
+        },
+        ExpressionAttributeValues: {
+          ":status": status,
+          ":now": now,
+          ...(error ? { ":error": error } : {}),
+          ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
+        },
+      }),
+    );
+    return true;
+  } catch (caught) {
+    if (isConditionFailure(caught)) return false;
+    throw caught;
+  }
+}

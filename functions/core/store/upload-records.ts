@@ -1,0 +1,131 @@
+/**
+ * The shapes the relay stores in DynamoDB and where they live: one item per upload and one per
+ * chunk, in one table keyed by `pk`/`sk`.
+ */
+
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { UploadSession } from "../provider.js";
+
+/** The S3 object an upload relays. */
+export interface SourceObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId: string | null;
+  /** ETag without quotes. */
+  readonly etag: string;
+  readonly size: number;
+}
+
+/** Where an upload stands. */
+export type UploadStatus = "admitted" | "transferring" | "completed" | "failed" | "rejected";
+
+/** What went wrong, as recorded for operators. */
+export interface RecordedError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One upload, as stored. */
+export interface UploadRecord {
+  readonly uploadKey: string;
+  readonly source: SourceObject;
+  readonly status: UploadStatus;
+  readonly provider: string;
+  readonly uploadId?: string;
+  readonly assetId?: string;
+  readonly chunkSize?: number;
+  readonly totalChunks?: number;
+  readonly uploadHeaders?: Readonly<Record<string, string>>;
+  /** Epoch ms. */
+  readonly sessionExpiresAt?: number;
+  readonly polls: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms. */
+  readonly updatedAt: number;
+  /** Epoch ms. */
+  readonly completedAt?: number;
+  readonly error?: RecordedError;
+}
+
+/** One chunk, as stored. */
+export interface ChunkRecord {
+  readonly index: number;
+  /** First byte, inclusive. */
+  readonly start: number;
+  readonly size: number;
+  readonly url?: string;
+  /** Epoch ms. */
+  readonly urlExpiresAt?: number;
+  readonly etag?: string;
+  readonly transferredAt?: number;
+  readonly reportedAt?: number;
+  /** Times the chunk was forgotten to be sent again (provider marked it failed, or lacked it). */
+  readonly resends?: number;
+}
+
+/** Session details saved when the provider session opens. */
+export interface SessionFields {
+  readonly uploadId: string;
+  readonly assetId: string;
+  readonly chunkSize: number;
+  readonly totalChunks: number;
+  readonly uploadHeaders: Readonly<Record<string, string>>;
+  readonly sessionExpiresAt: number;
+}
+
+/** The fields of a provider session the store keeps (its URLs go to the chunk records). */
+export function sessionFieldsOf(session: UploadSession): SessionFields {
+  return {
+    uploadId: session.uploadId,
+    assetId: session.assetId,
+    chunkSize: session.chunkSize,
+    totalChunks: session.totalChunks,
+    uploadHeaders: session.uploadHeaders,
+    sessionExpiresAt: session.expiresAt,
+  };
+}
+
+/** The table the records live in, and the document client that reaches it. */
+export interface StoreTable {
+  readonly doc: DynamoDBDocumentClient;
+  readonly name: string;
+}
+
+/** Sort key of an upload's own item. */
+export const UPLOAD_SK = "upload";
+
+/** Partition key of an upload and its chunks. */
+export const pkOf = (uploadKey: string): string => `upload#${uploadKey}`;
+
+/** Sort key of chunk `index` (zero-padded, so chunks sort in order). */
+export const chunkSk = (index: number): string => `chunk#${String(index).padStart(6, "0")}`;
+
+/** The key of an upload's own item. */
+export const uploadKeyOf = (uploadKey: string): { pk: string; sk: string } => ({
+  pk: pkOf(uploadKey),
+  sk: UPLOAD_SK,
+});
+
+/** The key of chunk `index` of an upload. */
+export const chunkKeyOf = (uploadKey: string, index: number): { pk: string; sk: string } => ({
+  pk: pkOf(uploadKey),
+  sk: chunkSk(index),
+});
+
+/** DynamoDB refused a conditional write: another run got there first, or the state moved on. */
+export function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string }).name === "ConditionalCheckFailedException";
+}
+
+/** An upload item as a record, without its key and TTL attributes. */
+export function toUpload(item: Record<string, unknown>): UploadRecord {
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  return rest as unknown as UploadRecord;
+}
+
+/** A chunk item as a record, without its key and TTL attributes. */
+export function toChunk(item: Record<string, unknown>): ChunkRecord {
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
+  return rest as unknown as ChunkRecord;
+}
