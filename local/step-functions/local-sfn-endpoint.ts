@@ -2,25 +2,24 @@
  * A local Step Functions API endpoint: a node:http server on 127.0.0.1 speaking the AWS JSON
  * 1.0 protocol (`POST /`, `X-Amz-Target: AWSStepFunctions.<Op>`) in front of local state
  * machines, so code that starts executions with the real `SFNClient` (the start function)
- * runs unchanged locally. Operations: StartExecution, DescribeExecution, StopExecution,
- * GetExecutionHistory, ListExecutions. Errors answer 400 with `{"__type", "message"}`, which
- * the SDK turns into an exception of that name (`ExecutionAlreadyExists`, ...).
+ * runs unchanged locally. It serves the one operation the relay calls, StartExecution (the
+ * start function); callers that read executions use `LocalStateMachine` directly. Errors
+ * answer 400 with `{"__type", "message"}`, which the SDK turns into an exception of that
+ * name (`ExecutionAlreadyExists`, ...).
  *
- * The ARN each machine is registered under is the authority: execution ARNs are built from it
- * and looked up by it, whatever ARN the machine itself was given.
+ * The ARN each machine is registered under is the authority: execution ARNs are built from it,
+ * whatever ARN the machine itself was given.
  */
 
 import { randomUUID } from "node:crypto";
 import { type AwsJsonOperation, startAwsJsonServer } from "../aws/aws-json-server.js";
-import { toAwsHistoryEvent } from "./aws-history-events.js";
 import {
-  ExecutionDoesNotExistError,
   InvalidExecutionInputError,
   LocalStepFunctionsError,
   StateMachineDoesNotExistError,
 } from "./errors.js";
 import { executionArnOf } from "./local-arns.js";
-import type { LocalExecution, LocalStateMachine } from "./local-state-machine.js";
+import type { LocalStateMachine } from "./local-state-machine.js";
 
 /** A state machine served by the endpoint, under this ARN. */
 export interface LocalSfnMachine {
@@ -35,13 +34,6 @@ export interface LocalSfnEndpoint {
   /** Closes the server and its connections (executions keep running). Safe to call twice. */
   stop(): Promise<void>;
 }
-
-type Body = Record<string, unknown>;
-
-/** Page size when the caller gives no `maxResults` (as on AWS). */
-const DEFAULT_PAGE_SIZE = 100;
-/** Largest page AWS serves. */
-const MAX_PAGE_SIZE = 1000;
 
 /** Starts the endpoint on 127.0.0.1 and a free port. */
 export async function startLocalSfnEndpoint(
@@ -67,21 +59,6 @@ function makeOperations(machines: readonly LocalSfnMachine[]): Record<string, Aw
     if (!found) throw new StateMachineDoesNotExistError(`State Machine Does Not Exist: '${arn}'`);
     return found;
   };
-  const executionOf = (arn: unknown): { entry: LocalSfnMachine; execution: LocalExecution } => {
-    const executionArn = requireString(arn, "executionArn");
-    for (const entry of machines) {
-      const prefix = executionArnOf(entry.arn, "");
-      if (executionArn.startsWith(prefix)) {
-        const execution = entry.machine
-          .list()
-          .find((candidate) => candidate.name === executionArn.slice(prefix.length));
-        if (execution) return { entry, execution };
-      }
-    }
-    throw new ExecutionDoesNotExistError(`Execution Does Not Exist: '${executionArn}'`);
-  };
-  const arnOf = (entry: LocalSfnMachine, execution: LocalExecution): string =>
-    executionArnOf(entry.arn, execution.name);
 
   return {
     StartExecution: (body) => {
@@ -97,95 +74,11 @@ function makeOperations(machines: readonly LocalSfnMachine[]): Record<string, Aw
         );
       }
       const execution = entry.machine.start(name, input);
-      return { executionArn: arnOf(entry, execution), startDate: seconds(execution.startDate) };
-    },
-
-    DescribeExecution: (body) => {
-      const { entry, execution } = executionOf(body.executionArn);
-      return describe(entry, execution, arnOf(entry, execution));
-    },
-
-    StopExecution: (body) => {
-      const { entry, execution } = executionOf(body.executionArn);
-      const error = body.error === undefined ? undefined : requireString(body.error, "error");
-      const cause = body.cause === undefined ? undefined : requireString(body.cause, "cause");
-      // Answer at once, as AWS does; the abort settles in the background.
-      if (execution.status === "RUNNING") void entry.machine.abort(execution.name, error, cause);
-      return { stopDate: seconds(execution.stopDate ?? new Date()) };
-    },
-
-    GetExecutionHistory: (body) => {
-      const { execution } = executionOf(body.executionArn);
-      const events = [...execution.history];
-      if (body.reverseOrder === true) events.reverse();
-      const page = paginate(events, body);
       return {
-        events: page.items.map((event) =>
-          toAwsHistoryEvent(event, { includeExecutionData: body.includeExecutionData !== false }),
-        ),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        executionArn: executionArnOf(entry.arn, execution.name),
+        startDate: seconds(execution.startDate),
       };
     },
-
-    ListExecutions: (body) => {
-      const entry = machineOf(body.stateMachineArn);
-      const filter = body.statusFilter;
-      // AWS lists the newest execution first.
-      const executions = entry.machine
-        .list()
-        .filter((execution) => filter === undefined || execution.status === filter)
-        .reverse();
-      const page = paginate(executions, body);
-      return {
-        executions: page.items.map((execution) => ({
-          executionArn: arnOf(entry, execution),
-          stateMachineArn: entry.arn,
-          name: execution.name,
-          status: execution.status,
-          startDate: seconds(execution.startDate),
-          ...(execution.stopDate ? { stopDate: seconds(execution.stopDate) } : {}),
-        })),
-        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
-      };
-    },
-  };
-}
-
-function describe(entry: LocalSfnMachine, execution: LocalExecution, executionArn: string): Body {
-  const body: Body = {
-    executionArn,
-    stateMachineArn: entry.arn,
-    name: execution.name,
-    status: execution.status,
-    startDate: seconds(execution.startDate),
-    input: execution.inputJson,
-    inputDetails: { included: true },
-  };
-  if (execution.stopDate) body.stopDate = seconds(execution.stopDate);
-  if (execution.status === "SUCCEEDED") {
-    body.output = JSON.stringify(execution.output ?? null);
-    body.outputDetails = { included: true };
-  }
-  if (execution.error !== undefined) body.error = execution.error;
-  if (execution.cause !== undefined) body.cause = execution.cause;
-  return body;
-}
-
-/** A page of `items` after `nextToken` (an opaque offset), `maxResults` long. */
-function paginate<T>(items: readonly T[], body: Body): { items: T[]; nextToken?: string } {
-  const start =
-    typeof body.nextToken === "string"
-      ? Number(Buffer.from(body.nextToken, "base64url").toString("utf8"))
-      : 0;
-  if (!Number.isInteger(start) || start < 0) {
-    throw new LocalStepFunctionsError("InvalidToken", `Invalid Token: '${body.nextToken}'`);
-  }
-  const requested = typeof body.maxResults === "number" ? body.maxResults : 0;
-  const size = requested > 0 ? Math.min(requested, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-  const end = start + size;
-  return {
-    items: items.slice(start, end),
-    ...(end < items.length ? { nextToken: Buffer.from(String(end)).toString("base64url") } : {}),
   };
 }
 

@@ -98,16 +98,6 @@ const DEFAULT_TASK_TIMEOUT_SECONDS = 900;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it forbids.
 const FORBIDDEN_NAME_CHARACTERS = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u;
 
-const LAMBDA_INVOKE_RESOURCE = /^arn:[^:]+:states:::lambda:invoke$/;
-
-/** How one Task state reaches its handler. */
-interface TaskRoute {
-  /** Direct function ARN (payload in/out), or `lambda:invoke` (`{FunctionName, Payload}`). */
-  readonly form: "function" | "invoke";
-  /** The handler, or undefined when `FunctionName.$` picks the function at run time. */
-  readonly handler: LocalHandler | undefined;
-}
-
 type TaskOverride = (input: unknown) => Promise<unknown>;
 
 /** Mutable state behind a {@link LocalExecution}. */
@@ -156,7 +146,8 @@ export class LocalStateMachine {
   /** ARN of this state machine; execution ARNs derive from it. */
   readonly stateMachineArn: string;
   readonly #interpreter: StateMachine;
-  readonly #routes: ReadonlyMap<string, TaskRoute>;
+  /** Each Task state's handler, by state name. */
+  readonly #routes: ReadonlyMap<string, LocalHandler>;
   readonly #functionsByArn: Readonly<Record<string, LocalFunction>>;
   readonly #handlers: Readonly<Record<string, LocalHandler>>;
   readonly #waitOverrides: Record<string, number> = {};
@@ -168,7 +159,7 @@ export class LocalStateMachine {
     this.#handlers = options.handlers;
     // The interpreter (and its validator) write into the definition: give it a copy.
     const definition = structuredClone(options.definition) as Record<string, unknown>;
-    const routes = new Map<string, TaskRoute>();
+    const routes = new Map<string, LocalHandler>();
     const taskTimeout = options.taskTimeoutSeconds ?? DEFAULT_TASK_TIMEOUT_SECONDS;
     for (const { name, state } of walkStates(definition)) {
       if (state.Type === "Task") {
@@ -238,11 +229,11 @@ export class LocalStateMachine {
     return execution;
   }
 
-  /** Aborts one running execution (as StopExecution); resolves once it is done. */
-  async abort(nameOrArn: string, error?: string, cause?: string): Promise<void> {
+  /** Aborts one running execution; resolves once it is done. */
+  async abort(nameOrArn: string): Promise<void> {
     const execution = this.get(nameOrArn) as Execution;
     if (execution.status === "RUNNING") {
-      execution.finish("ABORTED", { error, cause });
+      execution.finish("ABORTED", {});
       execution.abortRun();
     }
     await execution.done;
@@ -275,33 +266,17 @@ export class LocalStateMachine {
     return undefined;
   }
 
-  #route(stateName: string, state: Readonly<Record<string, unknown>>): TaskRoute {
+  /**
+   * The handler of a Task state whose Resource is a function of the template, called directly
+   * (payload in, result out). The relay's definition uses only this form; any other resource,
+   * `arn:aws:states:::lambda:invoke` included, is refused.
+   */
+  #route(stateName: string, state: Readonly<Record<string, unknown>>): LocalHandler {
     const resource = String(state.Resource);
-    if (LAMBDA_INVOKE_RESOURCE.test(resource)) {
-      const parameters = (state.Parameters ?? {}) as Record<string, unknown>;
-      if (typeof parameters.FunctionName === "string") {
-        return { form: "invoke", handler: this.#handlerFor(stateName, parameters.FunctionName) };
-      }
-      if (typeof parameters["FunctionName.$"] === "string") {
-        return { form: "invoke", handler: undefined };
-      }
-      throw new LocalDefinitionError(
-        `Task state "${stateName}" invokes Lambda without FunctionName`,
-      );
-    }
-    if (findFunction(this.#functionsByArn, resource) === undefined) {
-      throw new LocalDefinitionError(
-        `Task state "${stateName}": resource ${resource} is neither a function of the template nor lambda:invoke; the local runner cannot run it`,
-      );
-    }
-    return { form: "function", handler: this.#handlerFor(stateName, resource) };
-  }
-
-  #handlerFor(stateName: string, functionNameOrArn: string): LocalHandler {
-    const fn = findFunction(this.#functionsByArn, functionNameOrArn);
+    const fn = findFunction(this.#functionsByArn, resource);
     if (!fn) {
       throw new LocalDefinitionError(
-        `Task state "${stateName}": function ${functionNameOrArn} is not in the template`,
+        `Task state "${stateName}": resource ${resource} is not a function of the template; the local runner cannot run it`,
       );
     }
     if (fn.relayFunction === undefined) {
@@ -320,8 +295,8 @@ export class LocalStateMachine {
 
   #run(execution: Execution): void {
     const taskResourceLocalHandlers: Record<string, TaskOverride> = {};
-    for (const [stateName, route] of this.#routes) {
-      taskResourceLocalHandlers[stateName] = this.#override(execution, stateName, route);
+    for (const [stateName, handler] of this.#routes) {
+      taskResourceLocalHandlers[stateName] = this.#override(execution, handler);
     }
     const runOptions: RunOptions = {
       overrides: {
@@ -361,8 +336,8 @@ export class LocalStateMachine {
     })();
   }
 
-  #override(execution: Execution, stateName: string, route: TaskRoute): TaskOverride {
-    const call = async (handler: LocalHandler, payload: unknown): Promise<unknown> => {
+  #override(execution: Execution, handler: LocalHandler): TaskOverride {
+    return async (payload) => {
       // Map iterations still queued when an execution is aborted start their first state
       // anyway; keep them from reaching the handler.
       if (execution.status !== "RUNNING") throw new Error(`Execution ${execution.name} stopped`);
@@ -376,19 +351,6 @@ export class LocalStateMachine {
       } finally {
         execution.inFlight.delete(promise);
       }
-    };
-    if (route.form === "function") {
-      const handler = route.handler as LocalHandler;
-      return (input) => call(handler, input);
-    }
-    return async (input) => {
-      const { FunctionName, Payload } = (input ?? {}) as {
-        FunctionName?: unknown;
-        Payload?: unknown;
-      };
-      const handler = route.handler ?? this.#handlerFor(stateName, String(FunctionName));
-      const result = await call(handler, Payload ?? {});
-      return { ExecutedVersion: "$LATEST", Payload: result, StatusCode: 200 };
     };
   }
 }
@@ -422,16 +384,15 @@ export function scaleRetryRule(rule: RetryRule, intervalSeconds: number): RetryR
   };
 }
 
-/** The function a Task names: by local ARN, by ARN with a qualifier, or by function name. */
+/** The function a Task's Resource names: by local ARN, or by that ARN with a qualifier. */
 function findFunction(
   functionsByArn: Readonly<Record<string, LocalFunction>>,
-  nameOrArn: string,
+  arn: string,
 ): LocalFunction | undefined {
-  const exact = functionsByArn[nameOrArn];
+  const exact = functionsByArn[arn];
   if (exact) return exact;
-  const parts = nameOrArn.split(":");
-  if (parts.length === 8) return functionsByArn[parts.slice(0, 7).join(":")];
-  return Object.values(functionsByArn).find((fn) => fn.logicalId === nameOrArn);
+  const parts = arn.split(":");
+  return parts.length === 8 ? functionsByArn[parts.slice(0, 7).join(":")] : undefined;
 }
 
 function serializeInput(input: unknown): string {

@@ -2,9 +2,16 @@
  * The local Step Functions layer on a real CDK synth and the real aws-local-stepfunctions:
  * a small stack whose state machine uses what the relay relies on (Lambda tasks, an inline Map
  * over `$.items` with ItemSelector and MaxConcurrency, Choice, Wait, Retry with a
- * `MaxAttempts: 0` rule first, Catch, Fail).
+ * `MaxAttempts: 0` rule first, Catch, Fail), and the local endpoint's StartExecution through
+ * the real `SFNClient`.
  */
 
+import {
+  DescribeExecutionCommand,
+  SFNClient,
+  type SFNServiceException,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import { App, Duration, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import * as lambda from "aws-cdk-lib/aws-lambda";
@@ -12,7 +19,12 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { TooManyRequestsException } from "../../local/lambda/lambda-service-error.js";
-import { localFunctionArn } from "../../local/step-functions/local-arns.js";
+import {
+  executionArnOf,
+  localFunctionArn,
+  localStateMachineArn,
+} from "../../local/step-functions/local-arns.js";
+import { startLocalSfnEndpoint } from "../../local/step-functions/local-sfn-endpoint.js";
 import {
   type LocalExecution,
   type LocalHandler,
@@ -77,12 +89,7 @@ function synthTemplate(): CfnTemplate {
     new sfn.Fail(stack, "Failed", { error: "RelayFailed", cause: "recorded" }),
   );
   each.addCatch(recordFailure, { resultPath: "$.error" });
-  // The other Lambda task form: `arn:aws:states:::lambda:invoke` with FunctionName/Payload.
-  const finish = new tasks.LambdaInvoke(stack, "Finish", {
-    lambdaFunction: recordFn,
-    retryOnServiceExceptions: false,
-    outputPath: "$.Payload",
-  }).next(new sfn.Succeed(stack, "Done"));
+  const finish = direct("Finish", recordFn).next(new sfn.Succeed(stack, "Done"));
   const check = new sfn.Choice(stack, "Check")
     .when(
       // As on AWS, a Choice on a missing path is a States.Runtime error: test presence first.
@@ -194,17 +201,16 @@ describe("Function: resolveStateMachine", () => {
     expect(text).not.toContain("Fn::");
     expect(text).not.toContain('"Ref"');
     const states = resolved.definition.States as Record<string, Record<string, unknown>>;
-    const workFn = Object.values(resolved.functionsByArn).find((f) => f.relayFunction === "work");
-    const prepareFn = Object.values(resolved.functionsByArn).find(
-      (f) => f.relayFunction === "prepare",
-    );
+    const fnOf = (relayFunction: string) =>
+      Object.values(resolved.functionsByArn).find((f) => f.relayFunction === relayFunction);
+    const workFn = fnOf("work");
+    const prepareFn = fnOf("prepare");
     expect(states.Prepare?.Resource).toBe(localFunctionArn(prepareFn?.logicalId ?? "?"));
     const itemProcessor = states.EachItem?.ItemProcessor as {
       States: Record<string, { Resource: string }>;
     };
     expect(itemProcessor.States.Work?.Resource).toBe(localFunctionArn(workFn?.logicalId ?? "?"));
-    // The lambda:invoke form: `Fn::Join` with `Ref AWS::Partition` resolved.
-    expect(states.Finish?.Resource).toBe("arn:aws:states:::lambda:invoke");
+    expect(states.Finish?.Resource).toBe(localFunctionArn(fnOf("record")?.logicalId ?? "?"));
     expect(resolved.logicalId).toMatch(/^Machine/);
   });
 
@@ -289,7 +295,6 @@ describe("Class: LocalStateMachine", () => {
     expect(seen.workInputs).toEqual(
       expect.arrayContaining(items.map((value, index) => ({ runId: "run-1", value, index }))),
     );
-    // Finish used the lambda:invoke form: its handler got the Payload, not {FunctionName,...}.
     expect(seen.recorded).toEqual([
       expect.objectContaining({ runId: "run-1", results: expect.any(Array) }),
     ]);
@@ -466,6 +471,190 @@ describe("Class: LocalStateMachine", () => {
           handlers,
         }),
     ).toThrow(/"Inner"/);
+  });
+
+  it("refuses a Task whose resource is not a function of the template, lambda:invoke included", () => {
+    const { handlers } = makeHandlers();
+    const record = localFunctionArn(
+      Object.values(resolved.functionsByArn).find((f) => f.relayFunction === "record")?.logicalId ??
+        "?",
+    );
+    const invoking = {
+      StartAt: "Invoke",
+      States: {
+        Invoke: {
+          Type: "Task",
+          Resource: "arn:aws:states:::lambda:invoke",
+          Parameters: { FunctionName: record, "Payload.$": "$" },
+          End: true,
+        },
+      },
+    };
+    expect(
+      () =>
+        new LocalStateMachine({
+          definition: invoking,
+          functionsByArn: resolved.functionsByArn,
+          handlers,
+        }),
+    ).toThrow(
+      /"Invoke": resource arn:aws:states:::lambda:invoke is not a function of the template/,
+    );
+  });
+});
+
+describe("Function: startLocalSfnEndpoint", () => {
+  const FN_ARN = localFunctionArn("HoldFn");
+  /** The ARN the endpoint serves the machine under, on purpose not the machine's own. */
+  const SERVED_ARN = localStateMachineArn("Served");
+
+  /** A one-Task machine whose handler holds every call until `release()`. */
+  function heldMachine() {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const inputs: unknown[] = [];
+    const machine = new LocalStateMachine({
+      definition: {
+        StartAt: "Hold",
+        States: { Hold: { Type: "Task", Resource: FN_ARN, End: true } },
+      },
+      functionsByArn: { [FN_ARN]: { logicalId: "HoldFn", relayFunction: "hold", environment: {} } },
+      handlers: {
+        hold: async (input) => {
+          inputs.push(input);
+          await gate;
+          return { held: input };
+        },
+      },
+    });
+    return { machine, inputs, release };
+  }
+
+  async function served() {
+    const held = heldMachine();
+    const endpoint = await startLocalSfnEndpoint([{ arn: SERVED_ARN, machine: held.machine }]);
+    const sfn = new SFNClient({
+      region: "us-east-1",
+      endpoint: endpoint.endpoint,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    const stop = async () => {
+      held.release();
+      await held.machine.waitForIdle();
+      sfn.destroy();
+      await endpoint.stop();
+    };
+    return { ...held, sfn, stop };
+  }
+
+  const failure = (promise: Promise<unknown>) =>
+    promise.then(
+      () => {
+        throw new Error("expected the call to fail");
+      },
+      (error: SFNServiceException) => error,
+    );
+
+  it("starts an execution through the real SFNClient, its ARN built from the served ARN", async () => {
+    const { machine, inputs, release, sfn, stop } = await served();
+    try {
+      const before = Date.now();
+      const started = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: SERVED_ARN,
+          name: "upload-1",
+          input: JSON.stringify({ key: "a.mp4" }),
+        }),
+      );
+      expect(started.executionArn).toBe(executionArnOf(SERVED_ARN, "upload-1"));
+      expect(started.startDate).toBeInstanceOf(Date);
+      expect(started.startDate?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+      const execution = machine.get("upload-1");
+      expect(execution.inputJson).toBe('{"key":"a.mp4"}');
+      release();
+      await execution.done;
+      expect(execution.status).toBe("SUCCEEDED");
+      expect(inputs).toEqual([{ key: "a.mp4" }]);
+      expect(execution.output).toEqual({ held: { key: "a.mp4" } });
+    } finally {
+      await stop();
+    }
+  });
+
+  it("names an unnamed execution with a UUID and gives it {} when there is no input", async () => {
+    const { machine, sfn, stop } = await served();
+    try {
+      const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: SERVED_ARN }));
+      const [execution] = machine.list();
+      expect(machine.list()).toHaveLength(1);
+      expect(execution?.name).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      );
+      expect(started.executionArn).toBe(executionArnOf(SERVED_ARN, execution?.name ?? "?"));
+      expect(execution?.inputJson).toBe("{}");
+    } finally {
+      await stop();
+    }
+  });
+
+  it("returns the running execution for the same name and input, and refuses any other reuse", async () => {
+    const { machine, release, sfn, stop } = await served();
+    try {
+      const start = (input: string) =>
+        sfn.send(new StartExecutionCommand({ stateMachineArn: SERVED_ARN, name: "dup", input }));
+      const first = await start('{"n":1}');
+      // Still held in its Task, so RUNNING: the same request is a no-op returning it.
+      expect(machine.get("dup").status).toBe("RUNNING");
+      expect((await start('{"n":1}')).executionArn).toBe(first.executionArn);
+      const other = await failure(start('{"n":2}'));
+      expect(other.name).toBe("ExecutionAlreadyExists");
+      expect(other.$metadata.httpStatusCode).toBe(400);
+
+      release();
+      await machine.waitForIdle();
+      // Closed: the name is spent whatever the input.
+      expect((await failure(start('{"n":1}'))).name).toBe("ExecutionAlreadyExists");
+      expect(machine.list()).toHaveLength(1);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("answers the SDK's exceptions for an unknown machine, bad input or a bad name", async () => {
+    const { machine, sfn, stop } = await served();
+    try {
+      const unknown = await failure(
+        sfn.send(new StartExecutionCommand({ stateMachineArn: localStateMachineArn("Nope") })),
+      );
+      expect(unknown.name).toBe("StateMachineDoesNotExist");
+      expect(unknown.message).toContain(localStateMachineArn("Nope"));
+      const notJson = await failure(
+        sfn.send(new StartExecutionCommand({ stateMachineArn: SERVED_ARN, input: "{oops" })),
+      );
+      expect(notJson.name).toBe("InvalidExecutionInput");
+      const badName = await failure(
+        sfn.send(new StartExecutionCommand({ stateMachineArn: SERVED_ARN, name: "a/b" })),
+      );
+      expect(badName.name).toBe("InvalidName");
+      expect(machine.list()).toEqual([]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it("serves StartExecution only: any other operation is unknown", async () => {
+    const { sfn, stop } = await served();
+    try {
+      const describe = await failure(
+        sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(SERVED_ARN, "any") })),
+      );
+      expect(describe.name).toBe("UnknownOperationException");
+    } finally {
+      await stop();
+    }
   });
 });
 
