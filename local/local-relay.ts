@@ -10,7 +10,6 @@
 
 import "./polyfills.js";
 import { CreateTableCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
-import { SFNClient } from "@aws-sdk/client-sfn";
 import { EVENT_SOURCE, type RelayEvents } from "../functions/core/event-publisher.js";
 import { UploadStore } from "../functions/core/upload-store.js";
 import { RELAY_CONTEXT_KEYS } from "../infra/relay-stack.js";
@@ -21,12 +20,7 @@ import { type LocalEventBridge, startLocalEventBridge } from "./aws/local-eventb
 import { startLocalSecretsManager } from "./aws/local-secrets-manager.js";
 import { type DeployedFunction, type DeployedStack, readDeployedStack } from "./deployed-stack.js";
 import { LambdaConcurrency, LocalLambda } from "./lambda/local-lambda.js";
-import {
-  LOCAL_CREDENTIALS,
-  type LocalS3Event,
-  type LocalStack,
-  startLocalStack,
-} from "./local-stack.js";
+import { type LocalS3Event, type LocalStack, startLocalStack } from "./local-stack.js";
 import { createPublishedEvents, type PublishedEventsSink } from "./published-events.js";
 import { LocalDefinitionError } from "./step-functions/errors.js";
 import { LOCAL_ACCOUNT_ID, LOCAL_ARN_REGION } from "./step-functions/local-arns.js";
@@ -110,7 +104,6 @@ export interface LocalRelay {
   readonly store: UploadStore;
   readonly machine: LocalStateMachine;
   readonly stateMachineArn: string;
-  readonly sfn: SFNClient;
   /** Every event the relay published on its bus. */
   readonly events: PublishedEventsSink;
   /** The synthesized template the relay runs, as deployed (after `alterTemplate`). */
@@ -374,12 +367,6 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       });
     }
 
-    const sfn = new SFNClient({
-      region: stack.region,
-      endpoint: sfnEndpoint.endpoint,
-      credentials: LOCAL_CREDENTIALS,
-    });
-    cleanups.push(() => sfn.destroy());
     const table = deployed.tables[0];
     if (!table) throw new LocalDefinitionError("the template has no DynamoDB table");
 
@@ -390,7 +377,6 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       store: UploadStore.fromClient(stack.dynamodb.client, { tableName: table.tableName }),
       machine,
       stateMachineArn: resolved.stateMachineArn,
-      sfn,
       events,
       template: localTemplate,
       deployed,
