@@ -279,10 +279,19 @@ describe("TwelveLabs sandbox gate", () => {
 
 describe("TwelveLabs sandbox stop", () => {
   it("closes its port and releases a delayed answer; a second stop is harmless", async () => {
+    // The delay is a gate the test never releases: only stop() can end it.
+    let reachedDelay: (ms: number) => void = () => {};
+    const delayed = new Promise<number>((resolve) => {
+      reachedDelay = resolve;
+    });
     const own = await startTwelveLabsSandbox({
       s3: stack.s3.client,
       s3Endpoint: stack.s3.endpoint,
       faults: { list: { delayMs: 600_000 } },
+      sleep: (ms) => {
+        reachedDelay(ms);
+        return new Promise<void>(() => {});
+      },
     });
     const pending = request(`${own.baseUrl}/assets/multipart-uploads`, {
       headers: { "x-api-key": own.apiKey },
@@ -290,8 +299,8 @@ describe("TwelveLabs sandbox stop", () => {
       (answer) => answer.body.text().then(() => answer.statusCode),
       () => "closed",
     );
-    // Give the request time to reach its 10-minute delay: stop() must not wait for it.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The request is held in its 10-minute delay: stop() must not wait for it.
+    expect(await delayed).toBe(600_000);
     await own.stop();
     expect(await pending).toBe("closed");
     expect(await isListening(own.partHost)).toBe(false);

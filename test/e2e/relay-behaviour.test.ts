@@ -8,11 +8,12 @@ import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRelay, startLocalRelay } from "../../local/local-relay.js";
 import {
-  allHistories,
   captureOutput,
   drop,
   expectDelivered,
   expectNoSecrets,
+  historiesOf,
+  logsSince,
 } from "./relay-harness.js";
 
 const MiB = 1024 * 1024;
@@ -21,8 +22,23 @@ const MAX_FILE_SIZE = 8 * MiB;
 
 /** A fault roll that never hits (every rate in these tests is below it). */
 const NO_FAULT = 0.999;
-/** Scripted fault rolls of the sandbox, consumed in call order; then none hits. */
-const rolls: number[] = [];
+/** The endpoints whose fault rolls a test scripts. */
+type Endpoint = "create" | "presignedUrls" | "report" | "status" | "partPut";
+/**
+ * Each endpoint's delay, by which the sandbox's `sleep` gate tells which endpoint's call is
+ * about to roll: a call rolls its faults right after its delay, before any other call runs.
+ */
+const TAG_MS: Record<Endpoint, number> = {
+  create: 1,
+  presignedUrls: 2,
+  report: 3,
+  status: 4,
+  partPut: 5,
+};
+/** Scripted fault rolls of the sandbox per endpoint, consumed in that endpoint's call order; then none hits. */
+const rolls: Partial<Record<Endpoint, number[]>> = {};
+/** The endpoint whose call passed the sleep gate last, so whose rolls come next. */
+let rolling: Endpoint | undefined;
 
 let relay: LocalRelay;
 let output: ReturnType<typeof captureOutput>;
@@ -36,7 +52,12 @@ beforeAll(async () => {
       chunkSize: CHUNK,
       minChunkSize: CHUNK,
       initialUrls: 3,
-      random: () => rolls.shift() ?? NO_FAULT,
+      random: () => (rolling && rolls[rolling]?.shift()) ?? NO_FAULT,
+      // The gate releases each delay at once and only tags the endpoint whose rolls follow: a
+      // call rolls in the same turn its delay ends, so no other call's rolls come between.
+      sleep: async (ms) => {
+        rolling = (Object.keys(TAG_MS) as Endpoint[]).find((e) => TAG_MS[e] === ms);
+      },
     },
     // Two chunks per Map item, so a few MiB make several batches.
     settings: { chunksPerBatch: 2 },
@@ -45,7 +66,8 @@ beforeAll(async () => {
 
 afterEach(() => {
   relay.sandbox?.setFaults({});
-  rolls.length = 0;
+  for (const endpoint of Object.keys(rolls) as Endpoint[]) delete rolls[endpoint];
+  rolling = undefined;
 });
 
 afterAll(async () => {
@@ -145,46 +167,56 @@ describe("the relay, end to end: faults", () => {
   });
 
   it("rides out 429s and 500s from every endpoint and from chunk PUTs", async () => {
-    // Exactly four faulting rolls among the first 18, whatever order the concurrent calls take
-    // them in: no single call can fail five times running, which would exhaust its retries.
-    // 0 hits any rate; the 0.5 before the third 0 makes that one a 429 if the pair falls on
-    // one API call's 500 and 429 rolls, a 500 otherwise.
-    rolls.push(...Array.from({ length: 18 }, () => NO_FAULT));
-    for (const [at, value] of [
-      [0, 0],
-      [5, 0.5],
-      [6, 0],
-      [11, 0],
-      [17, 0],
-    ] as const) {
-      rolls[at] = value;
-    }
-    const flaky = { error500Rate: 0.2, error429Rate: 0.2, retryAfterSeconds: 0 };
+    // One fault on each endpoint's first call, whatever order the concurrent calls come in: a
+    // flaky API call rolls for a 500 and then, if it missed, for a 429; a PUT only for a 500.
+    // 0 hits any rate, so no call fails twice and none can exhaust its retries.
+    Object.assign(rolls, {
+      create: [0],
+      presignedUrls: [NO_FAULT, 0],
+      report: [0],
+      status: [NO_FAULT, 0],
+      partPut: [0],
+    } satisfies Record<Endpoint, number[]>);
+    const flaky = (endpoint: Endpoint) => ({
+      error500Rate: 0.2,
+      error429Rate: 0.2,
+      retryAfterSeconds: 0,
+      delayMs: TAG_MS[endpoint],
+    });
     relay.sandbox?.setFaults({
-      create: flaky,
-      presignedUrls: flaky,
-      report: flaky,
-      status: flaky,
-      partPut: { error500Rate: 0.3 },
+      create: flaky("create"),
+      presignedUrls: flaky("presignedUrls"),
+      report: flaky("report"),
+      status: flaky("status"),
+      partPut: { error500Rate: 0.3, delayMs: TAG_MS.partPut },
     });
     const before = relay.sandbox?.faultsInjected() ?? {};
     const body = randomBytes(7 * CHUNK + 1);
     const relayed = await drop(relay, "faults/flaky.mp4", body);
     await expectDelivered(relay, relayed, body);
-    // The faults were really hit: the upload makes far more than 18 rolls.
+    // Every scripted fault was really hit: one per endpoint, and no other.
+    expect(Object.values(rolls).flat()).toEqual([]);
     const after = relay.sandbox?.faultsInjected() ?? {};
     const hits = Object.entries(after).reduce(
       (sum, [endpoint, n]) => sum + n - (before[endpoint as keyof typeof before] ?? 0),
       0,
     );
-    expect(hits).toBe(4);
+    expect(hits).toBe(5);
   });
 
-  it("leaves no presigned URL or API key in any execution history or log line", () => {
+  it("leaves no presigned URL or API key in any execution history or log line", async () => {
+    // An upload of its own that fetches URLs past the create call's three and resends a
+    // chunk the provider marks failed, so presigned URLs pass through every step.
+    relay.sandbox?.setFaults({ failChunksOnFirstReport: [2] });
+    const logsBefore = relay.logs.length;
+    const body = randomBytes(5 * CHUNK + 1);
+    const relayed = await drop(relay, "faults/secrets.mp4", body);
+    await expectDelivered(relay, relayed, body);
+
     // The functions' log lines, as CloudWatch Logs would hold them.
-    const logs = relay.logs.join("\n");
+    const logs = logsSince(relay, logsBefore);
     expect(logs).toContain('"message":"transfer done"');
     expectNoSecrets(relay, logs);
-    expectNoSecrets(relay, allHistories(relay));
+    expectNoSecrets(relay, historiesOf([relayed.execution]));
   });
 });

@@ -6,23 +6,45 @@
 
 import { randomBytes } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRelay, startLocalRelay } from "../../local/local-relay.js";
-import { allHistories, drop, expectDelivered, expectNoSecrets } from "./relay-harness.js";
+import { drop, expectDelivered, expectNoSecrets, historiesOf, logsSince } from "./relay-harness.js";
 
 const CHUNK = 256 * 1024;
 
 let relay: LocalRelay;
+/** Releases of the sandbox delays the gate holds, in arrival order. */
+const held: (() => void)[] = [];
+/** Told each time a delay is held. */
+let onHeld: () => void = () => {};
+
+/** Resolves once a sandbox call is held at the gate. */
+function nextHeld(): Promise<void> {
+  return new Promise((resolve) => {
+    onHeld = resolve;
+  });
+}
 
 beforeAll(async () => {
   relay = await startLocalRelay({
-    sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK, initialUrls: 1 },
+    sandbox: {
+      chunkSize: CHUNK,
+      minChunkSize: CHUNK,
+      initialUrls: 1,
+      // Every `delayMs` wait is a gate, held until the test releases it.
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          held.push(resolve);
+          onHeld();
+        }),
+    },
     settings: { chunksPerBatch: 2 },
   });
 });
 
 afterEach(() => {
   relay.sandbox?.setFaults({});
+  for (const release of held.splice(0)) release();
 });
 
 afterAll(async () => {
@@ -60,31 +82,27 @@ describe("the relay, end to end: failures", () => {
   });
 
   it("fails with RELAY_SOURCE_CHANGED when the object is overwritten mid-upload, and relays the new version", async () => {
-    // Hold the create call, so the overwrite lands between admit and the first chunk.
-    relay.sandbox?.setFaults({ create: { delayMs: 1000 } });
+    // Hold the create call at the gate, so the overwrite lands between admit and the first chunk.
+    relay.sandbox?.setFaults({ create: { delayMs: 1 } });
     const key = "fail/overwritten.mp4";
     const first = randomBytes(4 * CHUNK);
     const second = randomBytes(2 * CHUNK + 3);
     const before = relay.machine.list().length;
-    const put = (body: Uint8Array) =>
-      relay.stack.s3.client.send(
-        new PutObjectCommand({ Bucket: relay.bucket, Key: key, Body: body }),
-      );
+    const createHeld = nextHeld();
 
-    await put(first);
-    const original = await vi.waitFor(
-      () => {
-        const execution = relay.machine.list()[before];
-        const creating = execution?.history.some(
-          (e) => e.type === "StateEntered" && "state" in e && e.state.name === "CreateSession",
-        );
-        if (!execution || !creating) throw new Error("not creating the session yet");
-        return execution;
-      },
-      { timeout: 10_000, interval: 10 },
+    await relay.stack.s3.client.send(
+      new PutObjectCommand({ Bucket: relay.bucket, Key: key, Body: first }),
     );
+    await createHeld;
+    const original = relay.machine.list()[before];
+    if (!original) throw new Error("the first version started no execution");
+    expect(held).toHaveLength(1);
+    // The overwrite's own create call is not held, and it is relayed whole while the first
+    // version's create call still waits.
     relay.sandbox?.setFaults({});
     const overwrite = await drop(relay, key, second);
+    expect(original.status).toBe("RUNNING");
+    held.shift()?.();
     await original.done;
 
     expect(original.status).toBe("FAILED");
@@ -99,10 +117,17 @@ describe("the relay, end to end: failures", () => {
     await expectDelivered(relay, overwrite, second);
   });
 
-  it("records no secret in any failure", () => {
-    const recorded = JSON.stringify(relay.events.list);
-    expect(recorded).toContain("Upload Failed");
-    expectNoSecrets(relay, recorded);
-    expectNoSecrets(relay, allHistories(relay));
+  it("records no secret in any failure", async () => {
+    // A failure of its own, after presigned URLs were handed out and refused.
+    relay.sandbox?.setFaults({ partPut: { error500Rate: 1 } });
+    const logsBefore = relay.logs.length;
+    const relayed = await drop(relay, "fail/secrets.mp4", randomBytes(3 * CHUNK));
+    expect(relayed.execution.status).toBe("FAILED");
+
+    const failure = failureEventOf(relayed.record.uploadKey);
+    expect(failure).toMatchObject({ status: "failed", code: "RELAY_CHUNK_TRANSFER" });
+    expectNoSecrets(relay, JSON.stringify(failure));
+    expectNoSecrets(relay, logsSince(relay, logsBefore));
+    expectNoSecrets(relay, historiesOf([relayed.execution]));
   });
 });

@@ -113,3 +113,15 @@ export function allHistories(relay: LocalRelay): string {
     relay.machine.list().map((e) => ({ history: e.history, output: e.output, cause: e.cause })),
   );
 }
+
+/** The histories and outcomes of the given executions only, as one text. */
+export function historiesOf(executions: readonly LocalExecution[]): string {
+  return JSON.stringify(
+    executions.map((e) => ({ history: e.history, output: e.output, cause: e.cause })),
+  );
+}
+
+/** The functions' log lines written from `from` (a length of `relay.logs` read earlier) on. */
+export function logsSince(relay: LocalRelay, from: number): string {
+  return relay.logs.slice(from).join("\n");
+}
