@@ -297,25 +297,6 @@ export class UploadSlots {
   }
 }
 
-/** A store that carries the slots of its table, as the deployed handlers build it. */
-export interface WithUploadSlots {
-  readonly slots: UploadSlots;
-}
-
-/** `store` with `slots` attached, for the steps that release a slot through their store. */
-export function withUploadSlots<S extends object>(
-  store: S,
-  slots: UploadSlots,
-): S & WithUploadSlots {
-  return Object.assign(store, { slots });
-}
-
-/** The slots a store carries, if it carries any (a store built for a test may not). */
-export function uploadSlotsOf(store: object): UploadSlots | undefined {
-  const slots = (store as Partial<WithUploadSlots>).slots;
-  return slots instanceof UploadSlots ? slots : undefined;
-}
-
 /** Sort key of a waiter: by arrival (ms, zero-padded), then upload key. */
 function waiterSk(arrivedAt: number, uploadKey: string): string {
   return `${WAITER_PREFIX}${String(Math.max(0, Math.trunc(arrivedAt))).padStart(15, "0")}#${uploadKey}`;

@@ -16,22 +16,15 @@ import { EventBridgePublisher, type EventPublisher } from "../core/event-publish
 import type { Provider } from "../core/provider.js";
 import { createProvider } from "../core/providers/create-provider.js";
 import type { EnvValues } from "../core/settings.js";
-import { UploadSlots, type WithUploadSlots, withUploadSlots } from "../core/upload-slots.js";
+import { UploadSlots } from "../core/upload-slots.js";
 import { UploadStore } from "../core/upload-store.js";
 import { isLoopbackHost } from "../core/url-policy.js";
 
 const SECRET_MAX_AGE_SECONDS = 300;
 
-/**
- * The store on the table `TABLE_NAME` names. It carries the table's upload slots too, so the
- * steps that end an upload (finish, fail) release its slot through it.
- */
-export function storeFrom(env: Pick<EnvValues, "TABLE_NAME">): UploadStore & WithUploadSlots {
-  const client = new DynamoDBClient({});
-  return withUploadSlots(
-    UploadStore.fromClient(client, { tableName: env.TABLE_NAME }),
-    UploadSlots.fromClient(client, { tableName: env.TABLE_NAME }),
-  );
+/** The store on the table `TABLE_NAME` names. */
+export function storeFrom(env: Pick<EnvValues, "TABLE_NAME">): UploadStore {
+  return UploadStore.fromClient(new DynamoDBClient({}), { tableName: env.TABLE_NAME });
 }
 
 /** The upload slots (admission control) on the table `TABLE_NAME` names. */

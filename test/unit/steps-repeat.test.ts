@@ -24,6 +24,7 @@ import type { RelaySettings, StepDeps } from "../../functions/core/steps/step-de
 import type { ExecutionInput } from "../../functions/core/steps/step-inputs.js";
 import { transfer } from "../../functions/core/steps/transfer.js";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
+import { UploadSlots } from "../../functions/core/upload-slots.js";
 import { sessionFieldsOf, UploadStore } from "../../functions/core/upload-store.js";
 import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
 import { createPublishedEvents, type PublishedEventsSink } from "../../local/published-events.js";
@@ -50,6 +51,8 @@ let stack: LocalStack;
 let sandbox: TwelveLabsSandbox;
 let deps: StepDeps;
 let events: PublishedEventsSink;
+/** The table's admission slots, which finish releases. */
+let slots: UploadSlots;
 /** One clock for the sandbox and the steps; a test moves it forward to expire URLs. */
 let skewMs = 0;
 const now = (): number => Date.now() + skewMs;
@@ -164,6 +167,7 @@ describe("Steps: safe to repeat", () => {
     const partHost = new URL(`http://${sandbox.partHost}`).hostname;
     const apiKey = sandbox.apiKey;
     events = createPublishedEvents();
+    slots = UploadSlots.fromClient(stack.dynamodb.client, { tableName: TABLE });
     deps = {
       store: UploadStore.fromClient(stack.dynamodb.client, { tableName: TABLE }),
       provider: noting(
@@ -330,7 +334,7 @@ describe("Steps: safe to repeat", () => {
       expect(polled).toEqual({ uploadKey, state: "completed", batches: [] });
     }
     for (let i = 0; i < 2; i++) {
-      expect(await kept(finish({ uploadKey }, deps))).toEqual({ uploadKey, assetId });
+      expect(await kept(finish({ uploadKey }, { ...deps, slots }))).toEqual({ uploadKey, assetId });
     }
     expect(await deps.store.require(uploadKey)).toMatchObject({ status: "completed", assetId });
     // Events are at-least-once (documented in finish.ts): a repeated finish announces again.

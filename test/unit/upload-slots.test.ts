@@ -14,10 +14,7 @@ import {
   SLOT_POLL_SECONDS,
   type SlotRequest,
   UploadSlots,
-  uploadSlotsOf,
-  withUploadSlots,
 } from "../../functions/core/upload-slots.js";
-import { UploadStore } from "../../functions/core/upload-store.js";
 import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
 
 let stack: LocalStack;
@@ -141,12 +138,6 @@ describe("Class: UploadSlots", () => {
     // Whoever lost a race asks again later: the slots fill up to the limit, no further.
     for (const [i, name] of names.entries()) await slots.acquire(request(name, 10 + i, 3));
     expect(Object.keys(await slots.holders())).toHaveLength(3);
-  });
-
-  it("travels with a store, for the steps that release through it", () => {
-    const store = UploadStore.fromClient(stack.dynamodb.client, { tableName: "t" });
-    expect(uploadSlotsOf(store)).toBeUndefined();
-    expect(uploadSlotsOf(withUploadSlots(store, slots))).toBe(slots);
   });
 });
 

@@ -7,7 +7,7 @@
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
 import type { Provider } from "../provider.js";
 import { uploadKeyOf } from "../upload-identity.js";
-import { type UploadSlots, uploadSlotsOf } from "../upload-slots.js";
+import type { UploadSlots } from "../upload-slots.js";
 import type { StepDeps } from "./step-deps.js";
 import { FailureInput, parseInput } from "./step-inputs.js";
 
@@ -21,8 +21,8 @@ export interface FailOutput {
 /** What fail needs: the provider's name only, no API access. */
 export type FailDeps = Pick<StepDeps, "store" | "events"> & {
   readonly provider: Pick<Provider, "name">;
-  /** Slots to release. @default those the store carries (the deployed store does) */
-  readonly slots?: Pick<UploadSlots, "release">;
+  /** The slots the upload is released from. */
+  readonly slots: Pick<UploadSlots, "release">;
 };
 
 /** Records and announces the failure of one execution. */
@@ -47,7 +47,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     record = await deps.store.get(uploadKey);
   }
   // Whatever failed, the upload is no longer in flight. Idempotent; a no-op without a slot.
-  if (uploadKey) await (deps.slots ?? uploadSlotsOf(deps.store))?.release(uploadKey);
+  if (uploadKey) await deps.slots.release(uploadKey);
   const status = record?.status === "rejected" ? "rejected" : "failed";
   const finalReason = status === "rejected" ? (record?.error?.message ?? reason) : reason;
   await deps.events.publish("Upload Failed", {

@@ -4,7 +4,7 @@
  */
 
 import { UploadStateError } from "../errors.js";
-import { type UploadSlots, uploadSlotsOf } from "../upload-slots.js";
+import type { UploadSlots } from "../upload-slots.js";
 import type { StepDeps } from "./step-deps.js";
 import { parseInput, UploadRef } from "./step-inputs.js";
 
@@ -14,12 +14,9 @@ export interface FinishOutput {
   readonly assetId: string;
 }
 
-/**
- * What finish needs. The slots to release default to those the store carries (the deployed
- * store does); a store without any releases nothing.
- */
+/** What finish needs: the store, the events, and the slots the upload is released from. */
 export type FinishDeps = Pick<StepDeps, "store" | "events" | "now"> & {
-  readonly slots?: Pick<UploadSlots, "release">;
+  readonly slots: Pick<UploadSlots, "release">;
 };
 
 /** Marks the upload completed, frees its slot and announces it. */
@@ -31,7 +28,7 @@ export async function finish(input: unknown, deps: FinishDeps): Promise<FinishOu
     throw new UploadStateError(`upload ${uploadKey} is ${record.status}, cannot finish`);
   }
   // No longer in flight: the next waiting upload may go. Idempotent, like the rest.
-  await (deps.slots ?? uploadSlotsOf(deps.store))?.release(uploadKey);
+  await deps.slots.release(uploadKey);
   // Published on every run of this step: events are at-least-once, like S3's own.
   await deps.events.publish("Upload Completed", {
     uploadKey,
