@@ -109,12 +109,10 @@ export async function removeChunkUrls(
   uploadKey: string,
   indexes: readonly number[],
 ): Promise<void> {
-  await runBounded(indexes, PARALLEL_UPDATES, (index) =>
-    updateChunk(table, uploadKey, index, {
-      expression: "REMOVE #url, urlExpiresAt",
-      names: URL_NAME,
-    }),
-  );
+  await updateEach(table, uploadKey, indexes, {
+    expression: "REMOVE #url, urlExpiresAt",
+    names: URL_NAME,
+  });
 }
 
 /** Stamps each chunk as reported at `now`. */
@@ -124,12 +122,10 @@ export async function setChunksReported(
   indexes: readonly number[],
   now: number,
 ): Promise<void> {
-  await runBounded(indexes, PARALLEL_UPDATES, (index) =>
-    updateChunk(table, uploadKey, index, {
-      expression: "SET reportedAt = :now",
-      values: { ":now": now },
-    }),
-  );
+  await updateEach(table, uploadKey, indexes, {
+    expression: "SET reportedAt = :now",
+    values: { ":now": now },
+  });
 }
 
 /** Removes each chunk's transfer and report, and adds one to its resend count. */
@@ -138,12 +134,10 @@ export async function resetChunkTransfers(
   uploadKey: string,
   indexes: readonly number[],
 ): Promise<void> {
-  await runBounded(indexes, PARALLEL_UPDATES, (index) =>
-    updateChunk(table, uploadKey, index, {
-      expression: "REMOVE etag, transferredAt, reportedAt ADD resends :one",
-      values: { ":one": 1 },
-    }),
-  );
+  await updateEach(table, uploadKey, indexes, {
+    expression: "REMOVE etag, transferredAt, reportedAt ADD resends :one",
+    values: { ":one": 1 },
+  });
 }
 
 /** One update of an existing chunk item: the expression and the names and values it uses. */
@@ -151,6 +145,18 @@ interface ChunkUpdate {
   readonly expression: string;
   readonly names?: Readonly<Record<string, string>>;
   readonly values?: Readonly<Record<string, unknown>>;
+}
+
+/** The same update of each chunk in `indexes`, a bounded number at a time. */
+function updateEach(
+  table: StoreTable,
+  uploadKey: string,
+  indexes: readonly number[],
+  update: ChunkUpdate,
+): Promise<void> {
+  return runBounded(indexes, PARALLEL_UPDATES, (index) =>
+    updateChunk(table, uploadKey, index, update),
+  );
 }
 
 async function updateChunk(
