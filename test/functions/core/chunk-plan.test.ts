@@ -4,8 +4,8 @@ import {
   chunkRange,
   planBatches,
   totalChunks,
-} from "../../functions/core/chunk-plan.js";
-import { InvalidInputError } from "../../functions/core/errors.js";
+} from "../../../functions/core/chunk-plan.js";
+import { InvalidInputError } from "../../../functions/core/errors.js";
 
 const MiB = 1024 * 1024;
 const CHUNK = 5 * MiB;

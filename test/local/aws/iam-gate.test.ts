@@ -29,14 +29,14 @@ import {
   mapJsonRequest,
   mapS3Request,
   type RequestMapping,
-} from "../../local/aws/aws-request-action.js";
+} from "../../../local/aws/aws-request-action.js";
 import {
   type GatePrincipal,
   type IamGate,
   LOCAL_CONDITION_CONTEXT,
   startIamGate,
-} from "../../local/aws/iam-gate.js";
-import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
+} from "../../../local/aws/iam-gate.js";
+import { type LocalStack, startLocalStack } from "../../../local/local-stack.js";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";

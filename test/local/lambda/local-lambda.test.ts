@@ -18,7 +18,7 @@ import {
   LocalLambda,
   type LocalLambdaSpec,
   TooManyRequestsException,
-} from "../../local/lambda/local-lambda.js";
+} from "../../../local/lambda/local-lambda.js";
 
 let root: string;
 const started: LocalLambda[] = [];

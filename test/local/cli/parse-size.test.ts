@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatSize, parseSize, parseSizeInRange } from "../../local/cli/parse-size.js";
+import { formatSize, parseSize, parseSizeInRange } from "../../../local/cli/parse-size.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

@@ -7,32 +7,35 @@ import { randomBytes } from "node:crypto";
 import { CreateTableCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Batch } from "../../functions/core/chunk-plan.js";
+import type { Batch } from "../../../../functions/core/chunk-plan.js";
 import {
   ChunkTransferError,
   ObjectRejectedError,
   ObjectSupersededError,
-} from "../../functions/core/errors.js";
-import type { Provider } from "../../functions/core/provider.js";
-import { createProvider } from "../../functions/core/providers/create-provider.js";
-import { admit } from "../../functions/core/steps/admit.js";
-import { createSession } from "../../functions/core/steps/create-session.js";
-import { finish } from "../../functions/core/steps/finish.js";
-import { poll } from "../../functions/core/steps/poll.js";
-import { report } from "../../functions/core/steps/report.js";
-import type { RelaySettings, StepDeps } from "../../functions/core/steps/step-deps.js";
-import type { ExecutionInput } from "../../functions/core/steps/step-inputs.js";
-import { transfer } from "../../functions/core/steps/transfer.js";
-import { uploadKeyOf } from "../../functions/core/upload-identity.js";
-import { UploadSlots } from "../../functions/core/upload-slots.js";
-import { sessionFieldsOf, UploadStore } from "../../functions/core/upload-store.js";
-import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
-import { createPublishedEvents, type PublishedEventsSink } from "../../local/published-events.js";
+} from "../../../../functions/core/errors.js";
+import type { Provider } from "../../../../functions/core/provider.js";
+import { createProvider } from "../../../../functions/core/providers/create-provider.js";
+import { admit } from "../../../../functions/core/steps/admit.js";
+import { createSession } from "../../../../functions/core/steps/create-session.js";
+import { finish } from "../../../../functions/core/steps/finish.js";
+import { poll } from "../../../../functions/core/steps/poll.js";
+import { report } from "../../../../functions/core/steps/report.js";
+import type { RelaySettings, StepDeps } from "../../../../functions/core/steps/step-deps.js";
+import type { ExecutionInput } from "../../../../functions/core/steps/step-inputs.js";
+import { transfer } from "../../../../functions/core/steps/transfer.js";
+import { uploadKeyOf } from "../../../../functions/core/upload-identity.js";
+import { UploadSlots } from "../../../../functions/core/upload-slots.js";
+import { sessionFieldsOf, UploadStore } from "../../../../functions/core/upload-store.js";
+import { type LocalStack, startLocalStack } from "../../../../local/local-stack.js";
+import {
+  createPublishedEvents,
+  type PublishedEventsSink,
+} from "../../../../local/published-events.js";
 import {
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
-} from "../../local/twelvelabs-sandbox/index.js";
-import { md5 } from "../helpers/md5.js";
+} from "../../../../local/twelvelabs-sandbox/index.js";
+import { md5 } from "../../../helpers/md5.js";
 
 const CHUNK = 64 * 1024;
 /** Five full chunks and a tail: six chunks, batches 1-2, 3-4, 5-6. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../functions/core/errors.js";
-import { parseRetryAfter, RetryPolicy } from "../../functions/core/http/retry-policy.js";
+import { InvalidInputError } from "../../../../functions/core/errors.js";
+import { parseRetryAfter, RetryPolicy } from "../../../../functions/core/http/retry-policy.js";
 
 const NOW = Date.parse("2025-12-01T12:00:00Z");
 

@@ -1,18 +1,22 @@
 import { inspect } from "node:util";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withDeadline } from "../../functions/core/deadline.js";
+import { withDeadline } from "../../../../../functions/core/deadline.js";
 import {
   InvalidInputError,
   ProviderHttpError,
   ProviderResponseError,
   ProviderUnavailableError,
-} from "../../functions/core/errors.js";
+} from "../../../../../functions/core/errors.js";
 import {
   TwelveLabsClient,
   type TwelveLabsClientOptions,
-} from "../../functions/core/providers/twelvelabs/twelvelabs-client.js";
-import { closedPort, failure, ScriptedHttpServer } from "./scripted-http-server.js";
+} from "../../../../../functions/core/providers/twelvelabs/twelvelabs-client.js";
+import {
+  closedPort,
+  failure,
+  ScriptedHttpServer,
+} from "../../../../helpers/scripted-http-server.js";
 import {
   createAnswer,
   listIncompleteAnswer,
@@ -21,7 +25,7 @@ import {
   statusAnswer,
   urlChunks,
   without,
-} from "./twelvelabs-answers.js";
+} from "../../../../helpers/twelvelabs-answers.js";
 
 const API_KEY = "tlk_TEST_KEY_0123456789abcdef";
 

@@ -6,16 +6,16 @@
 
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../functions/core/errors.js";
-import { acquireSlot } from "../../functions/core/steps/acquire-slot.js";
+import { InvalidInputError } from "../../../functions/core/errors.js";
+import { acquireSlot } from "../../../functions/core/steps/acquire-slot.js";
 import {
   SLOT_POLL_FAR_SECONDS,
   SLOT_POLL_GRACE_MS,
   SLOT_POLL_SECONDS,
   type SlotRequest,
   UploadSlots,
-} from "../../functions/core/upload-slots.js";
-import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
+} from "../../../functions/core/upload-slots.js";
+import { type LocalStack, startLocalStack } from "../../../local/local-stack.js";
 
 let stack: LocalStack;
 let tableCount = 0;

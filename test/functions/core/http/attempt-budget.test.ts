@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AttemptBudget, seconds } from "../../functions/core/http/attempt-budget.js";
-import { AttemptFailure } from "../../functions/core/http/attempt-failure.js";
-import { RetryPolicy } from "../../functions/core/http/retry-policy.js";
+import { AttemptBudget, seconds } from "../../../../functions/core/http/attempt-budget.js";
+import { AttemptFailure } from "../../../../functions/core/http/attempt-failure.js";
+import { RetryPolicy } from "../../../../functions/core/http/retry-policy.js";
 
 const NOW = Date.parse("2025-12-01T12:00:00Z");
 

@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_ANSWER_MAX_BYTES, API_ERROR_BODY_MAX_BYTES } from "../../functions/core/config.js";
+import {
+  API_ANSWER_MAX_BYTES,
+  API_ERROR_BODY_MAX_BYTES,
+} from "../../../../functions/core/config.js";
 import {
   ProviderHttpError,
   ProviderResponseError,
   ProviderUnavailableError,
-} from "../../functions/core/errors.js";
-import { excerpt } from "../../functions/core/http/error-excerpt.js";
-import { JsonApi, type JsonApiOptions } from "../../functions/core/http/json-api.js";
-import { RetryPolicy } from "../../functions/core/http/retry-policy.js";
-import { failure, ScriptedHttpServer } from "./scripted-http-server.js";
+} from "../../../../functions/core/errors.js";
+import { excerpt } from "../../../../functions/core/http/error-excerpt.js";
+import { JsonApi, type JsonApiOptions } from "../../../../functions/core/http/json-api.js";
+import { RetryPolicy } from "../../../../functions/core/http/retry-policy.js";
+import { failure, ScriptedHttpServer } from "../../../helpers/scripted-http-server.js";
 
 /** Far more than any cap: reading it whole would cost the test process 64 MiB. */
 const HUGE = 64 * 1024 * 1024;

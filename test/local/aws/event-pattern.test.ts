@@ -13,7 +13,7 @@ import {
   compileEventPattern,
   InvalidEventPatternError,
   matchesEventPattern,
-} from "../../local/aws/event-pattern.js";
+} from "../../../local/aws/event-pattern.js";
 
 /** The EC2 state-change event of the user guide. */
 const ec2Event = {

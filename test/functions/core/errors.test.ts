@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import * as errors from "../../functions/core/errors.js";
+import * as errors from "../../../functions/core/errors.js";
 
 /** One instance of every relay error class, built with throwaway arguments. */
 const instances: errors.RelayError[] = [

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config.js";
-import { ProviderResponseError, UntrustedUrlError } from "../../functions/core/errors.js";
-import { TwelveLabsClient } from "../../functions/core/providers/twelvelabs/twelvelabs-client.js";
-import { TwelveLabsProvider } from "../../functions/core/providers/twelvelabs/twelvelabs-provider.js";
-import { urlWindows } from "../../functions/core/providers/twelvelabs/url-windows.js";
-import { UrlPolicy } from "../../functions/core/url-policy.js";
-import { type RecordedRequest, ScriptedHttpServer } from "./scripted-http-server.js";
+import { S3_LIMITS, TWELVELABS_LIMITS } from "../../../../../functions/core/config.js";
+import { ProviderResponseError, UntrustedUrlError } from "../../../../../functions/core/errors.js";
+import { TwelveLabsClient } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-client.js";
+import { TwelveLabsProvider } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-provider.js";
+import { urlWindows } from "../../../../../functions/core/providers/twelvelabs/url-windows.js";
+import { UrlPolicy } from "../../../../../functions/core/url-policy.js";
+import {
+  type RecordedRequest,
+  ScriptedHttpServer,
+} from "../../../../helpers/scripted-http-server.js";
 import {
   createAnswer,
   presignedUrl,
@@ -14,7 +17,7 @@ import {
   statusAnswer,
   urlChunks,
   without,
-} from "./twelvelabs-answers.js";
+} from "../../../../helpers/twelvelabs-answers.js";
 
 const API_KEY = "tlk_PROVIDER_TEST_KEY";
 /** The provider's clock, for the default expiries of answers without one. */

@@ -3,7 +3,7 @@ import {
   executionNameOf,
   type ObjectVersion,
   uploadKeyOf,
-} from "../../functions/core/upload-identity.js";
+} from "../../../functions/core/upload-identity.js";
 
 const versioned: ObjectVersion = {
   bucket: "drop",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError, UntrustedUrlError } from "../../functions/core/errors.js";
-import { UrlPolicy } from "../../functions/core/url-policy.js";
+import { InvalidInputError, UntrustedUrlError } from "../../../functions/core/errors.js";
+import { UrlPolicy } from "../../../functions/core/url-policy.js";
 
 const aws = new UrlPolicy({ allowedHosts: ["*.amazonaws.com", "uploads.example.com"] });
 

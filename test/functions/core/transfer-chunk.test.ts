@@ -12,28 +12,28 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkRange } from "../../functions/core/chunk-plan.js";
-import { withDeadline } from "../../functions/core/deadline.js";
+import { chunkRange } from "../../../functions/core/chunk-plan.js";
+import { withDeadline } from "../../../functions/core/deadline.js";
 import {
   ChecksumMismatchError,
   ChunkTransferError,
   InvalidInputError,
   RelayError,
   SourceChangedError,
-} from "../../functions/core/errors.js";
-import { transferChunks } from "../../functions/core/transfer-batch.js";
+} from "../../../functions/core/errors.js";
+import { transferChunks } from "../../../functions/core/transfer-batch.js";
 import {
   type TransferChunkInput,
   type TransferredChunk,
   transferChunk,
-} from "../../functions/core/transfer-chunk.js";
+} from "../../../functions/core/transfer-chunk.js";
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
   type LocalStack,
   startLocalStack,
-} from "../../local/local-stack.js";
-import { md5 } from "../helpers/md5.js";
+} from "../../../local/local-stack.js";
+import { md5 } from "../../helpers/md5.js";
 
 const MiB = 1024 * 1024;
 const SRC = "relay-source";

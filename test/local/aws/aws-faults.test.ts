@@ -22,10 +22,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type AwsFaultInjector, createAwsFaults, faultKindOf } from "../../local/aws/aws-faults.js";
-import { type GatePrincipal, type IamGate, startIamGate } from "../../local/aws/iam-gate.js";
-import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
-import { seededRandom } from "../../local/seeded-random.js";
+import {
+  type AwsFaultInjector,
+  createAwsFaults,
+  faultKindOf,
+} from "../../../local/aws/aws-faults.js";
+import { type GatePrincipal, type IamGate, startIamGate } from "../../../local/aws/iam-gate.js";
+import { type LocalStack, startLocalStack } from "../../../local/local-stack.js";
+import { seededRandom } from "../../../local/seeded-random.js";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
