@@ -21,13 +21,13 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import {
+  DEFAULT_MAX_CONCURRENT_UPLOADS,
+  PROVIDER_DEFAULTS,
   RELAY_DEFAULTS,
   RELAY_LIMITS,
-  S3_LIMITS,
-  TWELVELABS_ENDPOINTS,
-  TWELVELABS_LIMITS,
-} from "../functions/core/config.js";
-import type { ProviderName } from "../functions/core/settings.js";
+} from "../functions/core/config/defaults.js";
+import type { ProviderName } from "../functions/core/config/environment.js";
+import { S3_LIMITS } from "../functions/core/config/limits.js";
 import {
   RELAY_FUNCTION_NAMES,
   RELAY_STEPS,
@@ -42,37 +42,14 @@ import { bundleFingerprint } from "./bundle-fingerprint.js";
 import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
 import { buildRelayDefinition } from "./state-machine-definition.js";
 
+export {
+  DEFAULT_MAX_CONCURRENT_UPLOADS,
+  PROVIDER_DEFAULTS,
+} from "../functions/core/config/defaults.js";
 export { RELAY_FUNCTION_NAMES, type RelayFunctionName } from "../functions/core/step-registry.js";
 
 /** Upload providers the relay can target. SpatialGen joins as a second member. */
 export type RelayProvider = ProviderName;
-
-/** Per-provider defaults; adding a provider means one union member and one entry here. */
-export const PROVIDER_DEFAULTS: {
-  readonly [P in RelayProvider]: {
-    /** API base URL. */
-    readonly baseUrl: string;
-    /** Hosts its presigned URLs may point at (`*.` wildcard allowed). */
-    readonly allowedUrlHosts: readonly string[];
-    /** Largest file the provider documents, in bytes: the default of `maxFileSize`. */
-    readonly maxFileSize: number;
-    /** Most chunks one URL or report call may carry: the ceiling of `chunksPerBatch`. */
-    readonly maxChunksPerCall: number;
-  };
-} = {
-  twelvelabs: {
-    baseUrl: TWELVELABS_ENDPOINTS.baseUrl,
-    allowedUrlHosts: TWELVELABS_ENDPOINTS.presignedUrlHosts,
-    maxFileSize: TWELVELABS_LIMITS.maxFileSize,
-    maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
-  },
-};
-
-/**
- * Default of `maxConcurrentUploads`: 50 uploads × (8 transfers + 1 other step) ≈ 450 Lambda
- * invocations at the peak, under half of a fresh account's concurrency of 1,000.
- */
-export const DEFAULT_MAX_CONCURRENT_UPLOADS = 50;
 
 /** Validated limits of the numeric props (shared with the handlers' env checks). */
 export const RELAY_PROP_LIMITS = RELAY_LIMITS;

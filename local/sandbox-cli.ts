@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { S3_LIMITS } from "../functions/core/config.js";
+import { S3_LIMITS } from "../functions/core/config/limits.js";
 import { formatSize, parseSizeInRange } from "./cli/parse-size.js";
 import { messageOf } from "./cli/text.js";
 import { seededRandom } from "./seeded-random.js";

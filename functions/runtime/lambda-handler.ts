@@ -6,8 +6,8 @@
 
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
+import { readStepEnvironment, type StepEnvironment } from "../core/config/environment.js";
 import { deadlineFor, withDeadline } from "../core/deadline.js";
-import { readStepEnvironment, type StepEnvironment } from "../core/settings.js";
 import type { RelayFunctionName } from "../core/step-registry.js";
 
 /** The relay's structured logger (Powertools): JSON lines, never payload dumps. */

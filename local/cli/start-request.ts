@@ -2,7 +2,7 @@
 
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { S3_LIMITS, TWELVELABS_ENDPOINTS } from "../../functions/core/config.js";
+import { S3_LIMITS, TWELVELABS_ENDPOINTS } from "../../functions/core/config/limits.js";
 import { formatSize, parseSizeInRange } from "./parse-size.js";
 import { messageOf, mib } from "./text.js";
 

@@ -4,7 +4,7 @@
  */
 
 import { totalChunks } from "../../functions/core/chunk-plan.js";
-import { S3_LIMITS } from "../../functions/core/config.js";
+import { S3_LIMITS } from "../../functions/core/config/limits.js";
 
 /** Chunk layout of one upload session. */
 export interface ChunkPlan {

@@ -1,11 +1,11 @@
 /**
  * Options of the TwelveLabs sandbox, their defaults, and their validation. Every default mirrors
- * the real API (limits from `functions/core/config.ts`); tests lower the ones that cost time.
+ * the real API (limits from `functions/core/config/limits.ts`); tests lower the ones that cost time.
  */
 
 import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config.js";
+import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
 import { InvalidInputError } from "../../functions/core/errors.js";
 import type { AnswerRewriter, SandboxFaults } from "./faults.js";
 import { validateFaults } from "./faults-schema.js";

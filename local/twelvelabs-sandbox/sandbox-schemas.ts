@@ -1,7 +1,7 @@
 /** Zod schemas of every request the API reads: the wire boundary of the sandbox. */
 
 import { z } from "zod";
-import { TWELVELABS_LIMITS } from "../../functions/core/config.js";
+import { TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
 import { SandboxHttpError } from "./http-io.js";
 
 /** Asset types a create accepts. */

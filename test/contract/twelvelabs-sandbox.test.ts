@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TWELVELABS_LIMITS } from "../../functions/core/config.js";
+import { TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
 import { type LocalStack, startLocalStack } from "../../local/local-stack.js";
 import {
   startTwelveLabsSandbox,

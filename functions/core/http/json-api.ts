@@ -9,7 +9,8 @@
 
 import { setTimeout as delay } from "node:timers/promises";
 import { type Dispatcher, getGlobalDispatcher, interceptors, request } from "undici";
-import { API_ANSWER_MAX_BYTES, API_ERROR_BODY_MAX_BYTES, RELAY_DEFAULTS } from "../config.js";
+import { RELAY_DEFAULTS } from "../config/defaults.js";
+import { API_ANSWER_MAX_BYTES, API_ERROR_BODY_MAX_BYTES } from "../config/limits.js";
 import { currentDeadline } from "../deadline.js";
 import {
   InvalidInputError,

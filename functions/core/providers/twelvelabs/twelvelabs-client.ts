@@ -15,7 +15,8 @@
  */
 
 import type { Dispatcher } from "undici";
-import { RELAY_DEFAULTS, TWELVELABS_LIMITS } from "../../config.js";
+import { RELAY_DEFAULTS } from "../../config/defaults.js";
+import { TWELVELABS_LIMITS } from "../../config/limits.js";
 import { InvalidInputError } from "../../errors.js";
 import { JsonApi, type JsonApiCall } from "../../http/json-api.js";
 import { parseAnswer } from "../../http/parse-answer.js";

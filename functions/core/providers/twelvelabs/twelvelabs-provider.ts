@@ -5,7 +5,7 @@
  * module supplies the defaults of what they leave out.
  */
 
-import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config.js";
+import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config/limits.js";
 import { InvalidInputError, ProviderResponseError } from "../../errors.js";
 import { unquoteEtag } from "../../etag.js";
 import type {

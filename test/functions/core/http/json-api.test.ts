@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   API_ANSWER_MAX_BYTES,
   API_ERROR_BODY_MAX_BYTES,
-} from "../../../../functions/core/config.js";
+} from "../../../../functions/core/config/limits.js";
 import {
   ProviderHttpError,
   ProviderResponseError,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3_LIMITS, TWELVELABS_LIMITS } from "../../../../../functions/core/config.js";
+import { S3_LIMITS, TWELVELABS_LIMITS } from "../../../../../functions/core/config/limits.js";
 import { ProviderResponseError, UntrustedUrlError } from "../../../../../functions/core/errors.js";
 import { TwelveLabsClient } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-client.js";
 import { TwelveLabsProvider } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-provider.js";

@@ -6,14 +6,14 @@
  */
 
 import { z } from "zod";
-import { RELAY_LIMITS } from "./config.js";
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError } from "../errors.js";
 import {
   RELAY_STEPS,
   type RelayEnvVar,
   type RelayFunctionName,
   type StepEnvVar,
-} from "./step-registry.js";
+} from "../step-registry.js";
+import { RELAY_LIMITS } from "./defaults.js";
 
 /** Providers the relay can target. */
 export const PROVIDER_NAMES = ["twelvelabs"] as const;

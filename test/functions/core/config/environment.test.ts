@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InvalidInputError } from "../../../functions/core/errors.js";
-import { readStepEnvironment } from "../../../functions/core/settings.js";
-import { RELAY_FUNCTION_NAMES, RELAY_STEPS } from "../../../functions/core/step-registry.js";
+import { readStepEnvironment } from "../../../../functions/core/config/environment.js";
+import { InvalidInputError } from "../../../../functions/core/errors.js";
+import { RELAY_FUNCTION_NAMES, RELAY_STEPS } from "../../../../functions/core/step-registry.js";
 
 /** A valid value of every contract variable. */
 const full = {

@@ -1,6 +1,7 @@
 /**
- * Limits and defaults of the relay, in one place, so that no constant is scattered through the
- * code. Provider limits are configuration: newer API revisions raise them.
+ * What the services allow: the providers' documented limits and endpoints, S3's multipart
+ * facts, and how much of an answer the relay reads. Provider limits are configuration: newer
+ * API revisions raise them.
  */
 
 const MiB = 1024 * 1024;
@@ -54,50 +55,4 @@ export const S3_LIMITS = {
   maxParts: 10_000,
   /** Largest object S3 stores, in bytes (5 TiB): the ceiling of any relayed file. */
   maxObjectSize: 5 * 1024 * 1024 * MiB,
-} as const;
-
-/** Defaults of the relay pipeline; every one can be overridden by construct props or env. */
-export const RELAY_DEFAULTS = {
-  /** Chunks moved by one transfer invocation (one Map item). */
-  chunksPerBatch: 8,
-  /** Chunks moving at once inside one transfer invocation. */
-  transferConcurrency: 4,
-  /** Transfer invocations running at once (the Map's MaxConcurrency). */
-  mapConcurrency: 8,
-  /** A stored URL that expires sooner than this is refreshed before use, in seconds. */
-  urlRefreshMarginSeconds: 300,
-  /** Seconds between two status polls. */
-  pollIntervalSeconds: 5,
-  /** Polls before the relay gives up on a session that stays active. */
-  maxPolls: 720,
-  /**
-   * Timeout of one attempt of a provider API call, connect to last byte, in milliseconds. An
-   * attempt is also cut at the invocation's deadline (`deadline.ts`), whichever comes first.
-   */
-  apiTimeoutMs: 30_000,
-  /**
-   * Attempts of one provider API call (first try included). 429, 5xx, transport failures and
-   * 2xx answers that are not JSON or exceed {@link API_ANSWER_MAX_BYTES} all spend them.
-   */
-  apiMaxAttempts: 5,
-  /**
-   * Least time an attempt of a provider API call needs, in milliseconds: a retry whose wait
-   * would leave less than this before the invocation's deadline is not made.
-   */
-  apiMinAttemptMs: 1_000,
-  /** Compare a chunk's MD5-looking ETag with the MD5 of the bytes sent. */
-  verifyEtag: true,
-} as const;
-
-/**
- * Bounds of the tunables, `[min, max]` inclusive: the construct refuses props outside them and
- * the handlers refuse such env values, so a deployment and its functions agree.
- */
-export const RELAY_LIMITS = {
-  chunksPerBatch: [1, 50],
-  transferConcurrency: [1, 32],
-  mapConcurrency: [1, 40],
-  maxPolls: [1, 100_000],
-  pollIntervalSeconds: [1, 3600],
-  transferMemorySize: [128, 10_240],
 } as const;
