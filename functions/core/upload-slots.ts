@@ -31,7 +31,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { isConditionFailure } from "./upload-store.js";
+import { conditionally } from "./store/upload-records.js";
 
 /** Most uploads the slots item can track: each holder takes ~70 bytes of a 400 KB item. */
 export const MAX_UPLOAD_SLOTS = 1000;
@@ -158,8 +158,8 @@ export class UploadSlots {
 
   /** Frees the slot `uploadKey` holds. Returns false if it held none (a repeated release). */
   async release(uploadKey: string): Promise<boolean> {
-    try {
-      await this.#doc.send(
+    return conditionally(
+      this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: SLOTS_PK, sk: SLOTS_SK },
@@ -168,12 +168,8 @@ export class UploadSlots {
           ExpressionAttributeNames: { "#key": uploadKey },
           ExpressionAttributeValues: { ":one": 1 },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** The uploads holding a slot now, expired leases included (an operator's view). */
@@ -197,8 +193,8 @@ export class UploadSlots {
 
   /** Replaces the holders if nothing changed since `version` was read. */
   async #writeHolders(holders: Record<string, SlotHolder>, version: number): Promise<boolean> {
-    try {
-      await this.#doc.send(
+    return conditionally(
+      this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: SLOTS_PK, sk: SLOTS_SK },
@@ -213,12 +209,8 @@ export class UploadSlots {
             ":next": version + 1,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -278,8 +270,8 @@ export class UploadSlots {
 
   /** Deletes a waiter item; with `expectBy`, only if it was not renewed meanwhile. */
   async #deleteWaiter(sk: string, expectBy?: number): Promise<void> {
-    try {
-      await this.#doc.send(
+    await conditionally(
+      this.#doc.send(
         new DeleteCommand({
           TableName: this.#table,
           Key: { pk: SLOTS_PK, sk },
@@ -290,10 +282,8 @@ export class UploadSlots {
               }
             : {}),
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 }
 

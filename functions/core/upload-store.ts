@@ -40,7 +40,6 @@ import type {
 
 export {
   type ChunkRecord,
-  isConditionFailure,
   type RecordedError,
   type SessionFields,
   type SourceObject,

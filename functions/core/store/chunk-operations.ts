@@ -10,7 +10,7 @@ import {
   type ChunkRecord,
   chunkKeyOf,
   chunkSk,
-  isConditionFailure,
+  conditionally,
   pkOf,
   type StoreTable,
   toChunk,
@@ -30,17 +30,15 @@ export async function putMissingChunks(
   ttl: number,
 ): Promise<void> {
   await runBounded(chunks, PARALLEL_UPDATES, async (chunk) => {
-    try {
-      await table.doc.send(
+    await conditionally(
+      table.doc.send(
         new PutCommand({
           TableName: table.name,
           Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   });
 }
 

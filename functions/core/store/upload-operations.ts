@@ -5,7 +5,7 @@
 
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import {
-  isConditionFailure,
+  conditionally,
   pkOf,
   type RecordedError,
   type SessionFields,
@@ -63,19 +63,16 @@ export async function createUpload(
     ttl,
     ...(rejection ? { error: rejection } : {}),
   };
-  try {
-    await table.doc.send(
+  const written = await conditionally(
+    table.doc.send(
       new PutCommand({
         TableName: table.name,
         Item: item,
         ConditionExpression: "attribute_not_exists(pk)",
       }),
-    );
-    return toUpload(item);
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    return undefined;
-  }
+    ),
+  );
+  return written ? toUpload(item) : undefined;
 }
 
 /** Saves a provider session on an admitted upload that has none; false if it had one or moved on. */
@@ -85,8 +82,8 @@ export async function saveSession(
   session: SessionFields,
   now: number,
 ): Promise<boolean> {
-  try {
-    await table.doc.send(
+  return conditionally(
+    table.doc.send(
       new UpdateCommand({
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
@@ -107,12 +104,8 @@ export async function saveSession(
           ":now": now,
         },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** Turns an admitted upload of session `uploadId` `transferring`; does nothing if it was not. */
@@ -122,8 +115,9 @@ export async function openTransfer(
   uploadId: string,
   now: number,
 ): Promise<void> {
-  try {
-    await table.doc.send(
+  // Already opened by an overlapping run, or ended meanwhile: the caller re-reads it.
+  await conditionally(
+    table.doc.send(
       new UpdateCommand({
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
@@ -137,11 +131,8 @@ export async function openTransfer(
           ":now": now,
         },
       }),
-    );
-  } catch (error) {
-    if (!isConditionFailure(error)) throw error;
-    // Already opened by an overlapping run, or ended meanwhile: the caller re-reads it.
-  }
+    ),
+  );
 }
 
 /** Adds one to an existing upload's poll count and returns the new count. */
@@ -169,8 +160,8 @@ export async function setOutcome(
   now: number,
 ): Promise<boolean> {
   const fromNames = from.map((_, i) => `:from${i}`);
-  try {
-    await table.doc.send(
+  return conditionally(
+    table.doc.send(
       new UpdateCommand({
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
@@ -189,10 +180,6 @@ export async function setOutcome(
           ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
         },
       }),
-    );
-    return true;
-  } catch (caught) {
-    if (isConditionFailure(caught)) return false;
-    throw caught;
-  }
+    ),
+  );
 }

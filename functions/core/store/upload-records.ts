@@ -118,6 +118,21 @@ export function isConditionFailure(error: unknown): boolean {
   return (error as { name?: string }).name === "ConditionalCheckFailedException";
 }
 
+/**
+ * Awaits a conditional write: true if it was made, false if its condition refused it. Every
+ * conditional write of the relay reads a refusal as "already so" (a repeat, or a state that
+ * moved on), never as a failure; any other error is thrown.
+ */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 /** An upload item as a record, without its key and TTL attributes. */
 export function toUpload(item: Record<string, unknown>): UploadRecord {
   const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
