@@ -1,7 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
-import { once } from "node:events";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { randomBytes } from "node:crypto";
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
@@ -34,6 +31,16 @@ import {
   startLocalStack,
 } from "../../../local/local-stack.js";
 import { md5 } from "../../helpers/md5.js";
+import {
+  type EarlyReply,
+  failure,
+  type Latch,
+  latch,
+  type RecordedRequest,
+  type Reply,
+  type RequestHead,
+  ScriptedHttpServer,
+} from "../../helpers/scripted-http-server.js";
 
 const MiB = 1024 * 1024;
 const SRC = "relay-source";
@@ -50,100 +57,82 @@ let s3: S3Client;
 let big: Buffer;
 
 // --- A scripted receiver: each path is one way a presigned-URL host can behave. ---
-interface Received {
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly bytes: number;
-  readonly md5: string;
-}
-const received: Received[] = [];
-const held = new Map<string, () => void>();
-const heldArrivals = new Map<string, () => void>();
-let gate = { expected: 0, arrived: 0, inFlight: 0, maxInFlight: 0, waiting: [] as (() => void)[] };
-let receiver: Server;
-let receiverBase: string;
+let receiver: ScriptedHttpServer;
+const XML = { "content-type": "application/xml" };
+/** A `/hold/...` chunk: the test learns when it arrived, and releases its answer. */
+const holds = new Map<string, { readonly arrived: Latch; readonly release: Latch }>();
+let batch = { expected: 0, arrived: 0, inFlight: 0, maxInFlight: 0, waiting: [] as Latch[] };
 
-function startReceiver(): Server {
-  return createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://receiver");
-    const path = url.pathname;
-    if (path === "/early-500") {
-      // Answers before reading a byte of the upload, as a refusing proxy does.
-      res.writeHead(500, { "content-type": "application/xml" });
-      res.end("<Error><Code>InternalError</Code><Message>refused early</Message></Error>");
-      return;
-    }
-    if (path === "/reset") {
-      req.once("data", () => req.socket.destroy());
-      return;
-    }
-    if (path === "/hang") {
-      req.resume();
-      return;
-    }
-    if (path === "/gate") {
-      gate.inFlight += 1;
-      gate.maxInFlight = Math.max(gate.maxInFlight, gate.inFlight);
-    }
-    const hash = createHash("md5");
-    let bytes = 0;
-    req.on("data", (piece: Buffer) => {
-      hash.update(piece);
-      bytes += piece.length;
-    });
-    req.on("end", () => {
-      const digest = hash.digest("hex");
-      received.push({ path, headers: req.headers, bytes, md5: digest });
-      const ok = (): void => {
-        res.writeHead(200, { etag: `"${digest}"` });
-        res.end();
-      };
-      if (path.startsWith("/ok")) return ok();
-      if (path === "/opaque-etag") {
-        res.writeHead(200, { etag: '"opaque-etag-1"' });
-        return void res.end();
-      }
-      if (path === "/wrong-etag") {
-        res.writeHead(200, { etag: `"${"0".repeat(32)}"` });
-        return void res.end();
-      }
-      if (path === "/no-etag") {
-        res.writeHead(200);
-        return void res.end();
-      }
-      const status = /^\/status\/(\d{3})$/.exec(path)?.[1];
-      if (status) {
-        // Echoes the signed query back, as S3's SignatureDoesNotMatch answer does.
-        res.writeHead(Number(status), { "content-type": "application/xml" });
-        return void res.end(
-          `<Error><Code>Scripted${status}</Code><Message>canonical query ${url.search.slice(1)}</Message></Error>`,
-        );
-      }
-      if (path.startsWith("/hold/")) {
-        held.set(path, ok);
-        heldArrivals.get(path)?.();
-        return;
-      }
-      if (path === "/gate") {
-        // Holds answers until two uploads are in flight (or none more will come): with a pool
-        // of two, the in-flight count is exactly two, whatever the timing.
-        gate.arrived += 1;
-        gate.waiting.push(() => {
-          gate.inFlight -= 1;
-          ok();
-        });
-        if (gate.waiting.length >= 2 || gate.arrived === gate.expected) {
-          for (const release of gate.waiting.splice(0)) release();
-        }
-        return;
-      }
-      res.writeHead(404);
-      res.end();
-    });
-  });
+const pathOf = (request: RequestHead): string => new URL(request.url, receiver.origin).pathname;
+const receivedAt = (path: string): RecordedRequest | undefined =>
+  receiver.requests.find((r) => pathOf(r) === path);
+
+function holdAt(path: string): { readonly arrived: Latch; readonly release: Latch } {
+  const hold = holds.get(path) ?? { arrived: latch(), release: latch() };
+  holds.set(path, hold);
+  return hold;
 }
 
-const url = (path: string): string => `${receiverBase}${path}?${SECRET_QUERY}`;
+/** The paths that act before the body is read; the others read it first (see `route`). */
+function onArrival(head: RequestHead): EarlyReply | undefined {
+  const path = pathOf(head);
+  if (path === "/early-500") {
+    // Answers before reading a byte of the upload, as a refusing proxy does.
+    return {
+      status: 500,
+      headers: XML,
+      text: "<Error><Code>InternalError</Code><Message>refused early</Message></Error>",
+    };
+  }
+  if (path === "/reset") return { reset: true };
+  if (path === "/gate") {
+    batch.inFlight += 1;
+    batch.maxInFlight = Math.max(batch.maxInFlight, batch.inFlight);
+  }
+  return undefined;
+}
+
+function route(request: RecordedRequest): Reply {
+  const path = pathOf(request);
+  const ok: Reply = { status: 200, headers: { etag: `"${request.md5}"` } };
+  if (path === "/hang") return { hang: true };
+  if (path.startsWith("/ok")) return ok;
+  if (path === "/opaque-etag") return { status: 200, headers: { etag: '"opaque-etag-1"' } };
+  if (path === "/wrong-etag") return { status: 200, headers: { etag: `"${"0".repeat(32)}"` } };
+  if (path === "/no-etag") return { status: 200 };
+  const status = /^\/status\/(\d{3})$/.exec(path)?.[1];
+  if (status) {
+    // Echoes the signed query back, as S3's SignatureDoesNotMatch answer does.
+    const query = new URL(request.url, receiver.origin).search.slice(1);
+    return {
+      status: Number(status),
+      headers: XML,
+      text: `<Error><Code>Scripted${status}</Code><Message>canonical query ${query}</Message></Error>`,
+    };
+  }
+  if (path.startsWith("/hold/")) {
+    const hold = holdAt(path);
+    hold.arrived.open();
+    return { until: hold.release.opened, reply: ok };
+  }
+  if (path === "/gate") {
+    // Holds answers until two uploads are in flight (or none more will come): with a pool
+    // of two, the in-flight count is exactly two, whatever the timing.
+    batch.arrived += 1;
+    const release = latch();
+    batch.waiting.push(release);
+    if (batch.waiting.length >= 2 || batch.arrived === batch.expected) {
+      for (const waiting of batch.waiting.splice(0)) {
+        batch.inFlight -= 1;
+        waiting.open();
+      }
+    }
+    return { until: release.opened, reply: ok };
+  }
+  return { status: 404 };
+}
+
+const url = (path: string): string => `${receiver.origin}${path}?${SECRET_QUERY}`;
 
 function chunkOf(
   index: number,
@@ -161,15 +150,6 @@ const slice = (index: number, data: Buffer = big, chunkSize = CHUNK): Buffer => 
   const { start, end } = chunkRange(index, chunkSize, data.length);
   return data.subarray(start, end + 1);
 };
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** Neither the error nor any cause carries the URL's secret query. */
 function expectNoSecret(error: unknown): void {
@@ -220,18 +200,13 @@ beforeAll(async () => {
   s3 = stack.s3.client;
   big = randomBytes(BIG_SIZE);
   await putSource(BIG_KEY, big);
-  receiver = startReceiver();
-  receiver.listen(0, "127.0.0.1");
-  await once(receiver, "listening");
-  receiverBase = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await ScriptedHttpServer.start({ body: "digest" });
+  receiver.respond(route, onArrival);
 });
 
 afterAll(async () => {
-  for (const release of held.values()) release();
-  if (receiver) {
-    receiver.closeAllConnections();
-    await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  }
+  for (const hold of holds.values()) hold.release.open();
+  await receiver?.close();
   await stack?.stop();
 });
 
@@ -292,7 +267,7 @@ describe("Function: transferChunk + transferChunks on the local S3", () => {
       { expiresIn: 1, signingDate: new Date(Date.now() - 3_600_000) },
     );
 
-    const error = await caught(transferChunk(chunkOf(4, expired), { s3 }));
+    const error = await failure(transferChunk(chunkOf(4, expired), { s3 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect(error.message).toMatch(/HTTP 403/);
@@ -311,7 +286,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
       { s3 },
     );
 
-    const got = received.find((r) => r.path === "/ok/headers");
+    const got = receivedAt("/ok/headers");
     expect(got?.headers["content-length"]).toBe(String(CHUNK));
     expect(got?.headers["transfer-encoding"]).toBeUndefined();
     expect(got?.headers["x-upload-token"]).toBe("tok-1");
@@ -324,7 +299,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   it("a last chunk of 3 bytes sends exactly those 3 bytes", async () => {
     const result = await transferChunk(chunkOf(4, url("/ok/last")), { s3 });
 
-    const got = received.find((r) => r.path === "/ok/last");
+    const got = receivedAt("/ok/last");
     expect(got?.headers["content-length"]).toBe("3");
     expect(got?.bytes).toBe(3);
     expect(result.md5).toBe(md5(big.subarray(BIG_SIZE - 3)));
@@ -346,7 +321,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   ])(
     "HTTP %i → ChunkTransferError, retryable %s, status and excerpt kept, query not",
     async (status, retryable) => {
-      const error = await caught(transferChunk(chunkOf(1, url(`/status/${status}`)), { s3 }));
+      const error = await failure(transferChunk(chunkOf(1, url(`/status/${status}`)), { s3 }));
 
       expect(error).toBeInstanceOf(ChunkTransferError);
       expect((error as ChunkTransferError).retryable).toBe(retryable);
@@ -357,7 +332,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   );
 
   it("a receiver that answers 500 before reading the body fails cleanly, not hanging", async () => {
-    const error = await caught(transferChunk(chunkOf(1, url("/early-500")), { s3 }));
+    const error = await failure(transferChunk(chunkOf(1, url("/early-500")), { s3 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect(error.message).toContain("HTTP 500");
@@ -366,7 +341,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   });
 
   it("a plain-MD5 ETag that differs from the streamed MD5 → ChecksumMismatchError", async () => {
-    const error = await caught(transferChunk(chunkOf(3, url("/wrong-etag")), { s3 }));
+    const error = await failure(transferChunk(chunkOf(3, url("/wrong-etag")), { s3 }));
 
     expect(error).toBeInstanceOf(ChecksumMismatchError);
     expect((error as ChecksumMismatchError).expectedMd5).toBe(md5(slice(3)));
@@ -379,14 +354,14 @@ describe("Function: transferChunk against a scripted receiver", () => {
   });
 
   it("a 200 without an ETag → ChunkTransferError", async () => {
-    const error = await caught(transferChunk(chunkOf(4, url("/no-etag")), { s3 }));
+    const error = await failure(transferChunk(chunkOf(4, url("/no-etag")), { s3 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect(error.message).toMatch(/without an ETag/);
   });
 
   it("a connection reset mid-body → retryable ChunkTransferError that blames the PUT, not the source", async () => {
-    const error = await caught(transferChunk(chunkOf(1, url("/reset")), { s3 }));
+    const error = await failure(transferChunk(chunkOf(1, url("/reset")), { s3 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect((error as ChunkTransferError).retryable).toBe(true);
@@ -396,7 +371,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   });
 
   it("inside an invocation's deadline, a receiver that never answers stops when the time runs out", async () => {
-    const error = await caught(
+    const error = await failure(
       withDeadline(Date.now() + 200, () => transferChunk(chunkOf(4, url("/hang")), { s3 })),
     );
 
@@ -406,7 +381,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
   });
 
   it("a receiver that never answers → retryable ChunkTransferError after timeoutMs", async () => {
-    const error = await caught(transferChunk(chunkOf(4, url("/hang")), { s3, timeoutMs: 200 }));
+    const error = await failure(transferChunk(chunkOf(4, url("/hang")), { s3, timeoutMs: 200 }));
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect(error.message).toMatch(/timed out after 200 ms/);
@@ -417,7 +392,7 @@ describe("Function: transferChunk against a scripted receiver", () => {
     const controller = new AbortController();
     const pending = transferChunk(chunkOf(4, url("/hang"), { signal: controller.signal }), { s3 });
     controller.abort();
-    const error = await caught(pending);
+    const error = await failure(pending);
 
     expect(error).toBeInstanceOf(ChunkTransferError);
     expect(error.message).toMatch(/aborted/);
@@ -427,18 +402,18 @@ describe("Function: transferChunk against a scripted receiver", () => {
     ["not a URL", "::nope::"],
     ["not http(s)", "ftp://example.com/x?X-Amz-Signature=s3cr3tsig0123"],
   ])("rejects an upload URL that is %s, without echoing it", async (_name, bad) => {
-    const error = await caught(transferChunk(chunkOf(1, bad), { s3 }));
+    const error = await failure(transferChunk(chunkOf(1, bad), { s3 }));
 
     expect(error).toBeInstanceOf(InvalidInputError);
     expectNoSecret(error);
   });
 
   it("rejects a byte range that ends before it starts, before any I/O", async () => {
-    const error = await caught(
+    const error = await failure(
       transferChunk({ ...chunkOf(1, url("/ok/never")), start: 10, end: 9 }, { s3 }),
     );
     expect(error).toBeInstanceOf(InvalidInputError);
-    expect(received.some((r) => r.path === "/ok/never")).toBe(false);
+    expect(receivedAt("/ok/never")).toBeUndefined();
   });
 });
 
@@ -449,7 +424,7 @@ describe("Function: transferChunk when the source changes", () => {
     const etag = await putSource(key, first);
     await putSource(key, randomBytes(first.length));
 
-    const error = await caught(
+    const error = await failure(
       transferChunk(
         chunkOf(1, url("/ok/overwritten"), { sourceEtag: etag }, key, first.length, 16 * 1024),
         { s3 },
@@ -457,11 +432,11 @@ describe("Function: transferChunk when the source changes", () => {
     );
 
     expect(error).toBeInstanceOf(SourceChangedError);
-    expect(received.some((r) => r.path === "/ok/overwritten")).toBe(false);
+    expect(receivedAt("/ok/overwritten")).toBeUndefined();
   });
 
   it("deleted (NoSuchKey) → SourceChangedError", async () => {
-    const error = await caught(
+    const error = await failure(
       transferChunk(chunkOf(1, url("/ok/missing"), {}, "drop/never-there.bin"), { s3 }),
     );
     expect(error).toBeInstanceOf(SourceChangedError);
@@ -470,7 +445,7 @@ describe("Function: transferChunk when the source changes", () => {
   it("shrunk below the range start (416 InvalidRange) → SourceChangedError", async () => {
     const key = "drop/shrunk.bin";
     await putSource(key, randomBytes(100));
-    const error = await caught(
+    const error = await failure(
       transferChunk({ ...chunkOf(1, url("/ok/shrunk")), key, start: 200, end: 299 }, { s3 }),
     );
     expect(error).toBeInstanceOf(SourceChangedError);
@@ -479,7 +454,7 @@ describe("Function: transferChunk when the source changes", () => {
   it("shrunk inside the range (short ContentLength) → SourceChangedError", async () => {
     const key = "drop/short.bin";
     await putSource(key, randomBytes(150));
-    const error = await caught(
+    const error = await failure(
       transferChunk({ ...chunkOf(1, url("/ok/short")), key, start: 100, end: 199 }, { s3 }),
     );
     expect(error).toBeInstanceOf(SourceChangedError);
@@ -487,34 +462,29 @@ describe("Function: transferChunk when the source changes", () => {
   });
 
   it("S3 answering 412 to If-Match → SourceChangedError (scripted S3: s3rver ignores If-Match)", async () => {
-    const seen: IncomingHttpHeaders[] = [];
-    const fakeS3 = createServer((req, res) => {
-      seen.push(req.headers);
-      res.writeHead(412, { "content-type": "application/xml" });
-      res.end(
-        "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
-      );
-    });
-    fakeS3.listen(0, "127.0.0.1");
-    await once(fakeS3, "listening");
+    const fakeS3 = await ScriptedHttpServer.start();
+    fakeS3.respond(() => ({
+      status: 412,
+      headers: XML,
+      text: "<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>",
+    }));
     const client = new S3Client({
       region: LOCAL_REGION,
-      endpoint: `http://127.0.0.1:${(fakeS3.address() as AddressInfo).port}`,
+      endpoint: fakeS3.origin,
       forcePathStyle: true,
       credentials: LOCAL_CREDENTIALS,
       maxAttempts: 1,
     });
     try {
-      const error = await caught(
+      const error = await failure(
         transferChunk(chunkOf(1, url("/ok/412"), { sourceEtag: "abc123" }), { s3: client }),
       );
       expect(error).toBeInstanceOf(SourceChangedError);
-      expect(seen[0]?.["if-match"]).toBe('"abc123"');
-      expect(seen[0]?.range).toBe(`bytes=0-${CHUNK - 1}`);
+      expect(fakeS3.requests[0]?.headers["if-match"]).toBe('"abc123"');
+      expect(fakeS3.requests[0]?.headers.range).toBe(`bytes=0-${CHUNK - 1}`);
     } finally {
       client.destroy();
-      fakeS3.closeAllConnections();
-      await new Promise<void>((resolve) => fakeS3.close(() => resolve()));
+      await fakeS3.close();
     }
   });
 });
@@ -532,7 +502,7 @@ describe("Function: transferChunks", () => {
   });
 
   it("keeps at most `concurrency` chunks in flight", async () => {
-    gate = { expected: 6, arrived: 0, inFlight: 0, maxInFlight: 0, waiting: [] };
+    batch = { expected: 6, arrived: 0, inFlight: 0, maxInFlight: 0, waiting: [] };
     const chunks = [1, 2, 3, 4, 5, 6].map((i) => smallChunk(i, url("/gate")));
 
     const { done, failed } = await transferChunks(chunks, {
@@ -543,7 +513,7 @@ describe("Function: transferChunks", () => {
 
     expect(failed).toEqual([]);
     expect(done.map((c) => c.index)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(gate.maxInFlight).toBe(2);
+    expect(batch.maxInFlight).toBe(2);
   });
 
   it("collects failures without losing the chunks that finished", async () => {
@@ -617,7 +587,7 @@ describe("Function: transferChunks", () => {
       { step: "initialize" },
     );
     const holdPath = "/hold/in-flight";
-    const arrived = new Promise<void>((resolve) => heldArrivals.set(holdPath, resolve));
+    const hold = holdAt(holdPath);
     const reported: number[] = [];
     let settled = false;
 
@@ -635,15 +605,14 @@ describe("Function: transferChunks", () => {
       });
       pending.catch(() => undefined);
 
-      await Promise.all([arrived, sourceFailed]);
+      await Promise.all([hold.arrived.opened, sourceFailed]);
       await new Promise((resolve) => setImmediate(resolve));
       expect(settled).toBe(false);
-      held.get(holdPath)?.();
-      held.delete(holdPath);
+      hold.release.open();
 
       await expect(pending).rejects.toBeInstanceOf(SourceChangedError);
       expect(reported).toEqual([1]);
-      expect(received.some((r) => r.path.startsWith("/ok/after-change"))).toBe(false);
+      expect(receiver.requests.some((r) => pathOf(r).startsWith("/ok/after-change"))).toBe(false);
     } finally {
       observed.destroy();
     }

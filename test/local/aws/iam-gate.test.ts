@@ -1,6 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -37,6 +35,7 @@ import {
   startIamGate,
 } from "../../../local/aws/iam-gate.js";
 import { type LocalStack, startLocalStack } from "../../../local/local-stack.js";
+import { type Script, ScriptedHttpServer } from "../../helpers/scripted-http-server.js";
 
 const ACCOUNT = "000000000000";
 const REGION = "us-east-1";
@@ -119,35 +118,19 @@ async function failure(promise: Promise<unknown>): Promise<AwsError> {
   throw new Error("expected the call to fail");
 }
 
-/** A stub JSON upstream answering each `X-Amz-Target` with a fixed body. */
-async function startJsonStub(answers: Record<string, unknown>): Promise<{
-  endpoint: string;
-  targets: string[];
-  server: Server;
-}> {
-  const targets: string[] = [];
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => {
-      const target = String(request.headers["x-amz-target"]);
-      targets.push(target);
-      const body = JSON.stringify(answers[target] ?? {});
-      response.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
-      response.end(body);
-    });
+/** Answers each `X-Amz-Target` with its fixed body, as a JSON-protocol AWS upstream does. */
+function byTarget(answers: Record<string, unknown>): Script {
+  return (request) => ({
+    status: 200,
+    headers: { "content-type": "application/x-amz-json-1.1" },
+    json: answers[String(request.headers["x-amz-target"])] ?? {},
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    targets,
-    server,
-  };
 }
 
 describe("the local IAM gate", () => {
   let stack: LocalStack;
   let gate: IamGate;
-  let stub: Awaited<ReturnType<typeof startJsonStub>>;
+  let stub: ScriptedHttpServer;
   const object = randomBytes(8 * 1024 * 1024);
   const clients: { destroy(): void }[] = [];
 
@@ -187,18 +170,21 @@ describe("the local IAM gate", () => {
 
   beforeAll(async () => {
     stack = await startLocalStack({ buckets: [BUCKET] });
-    stub = await startJsonStub({
-      "secretsmanager.GetSecretValue": {
-        ARN: SECRET_ARN,
-        Name: "relay/api-key",
-        SecretString: "x",
-      },
-      "AWSEvents.PutEvents": { FailedEntryCount: 0, Entries: [{ EventId: "1" }] },
-      "AWSStepFunctions.StartExecution": {
-        executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:relay:e1`,
-        startDate: 1,
-      },
-    });
+    stub = await ScriptedHttpServer.start();
+    stub.respond(
+      byTarget({
+        "secretsmanager.GetSecretValue": {
+          ARN: SECRET_ARN,
+          Name: "relay/api-key",
+          SecretString: "x",
+        },
+        "AWSEvents.PutEvents": { FailedEntryCount: 0, Entries: [{ EventId: "1" }] },
+        "AWSStepFunctions.StartExecution": {
+          executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:relay:e1`,
+          startDate: 1,
+        },
+      }),
+    );
     for (const table of [TABLE, OTHER_TABLE]) {
       await stack.dynamodb.client.send(
         new CreateTableCommand({
@@ -218,9 +204,9 @@ describe("the local IAM gate", () => {
       upstreams: {
         s3: stack.s3.endpoint,
         dynamodb: stack.dynamodb.endpoint,
-        secretsmanager: stub.endpoint,
-        events: stub.endpoint,
-        states: stub.endpoint,
+        secretsmanager: stub.origin,
+        events: stub.origin,
+        states: stub.origin,
       },
       principals: [transfer],
       resourcePolicy: (service, arn) =>
@@ -233,10 +219,7 @@ describe("the local IAM gate", () => {
   afterAll(async () => {
     for (const client of clients) client.destroy();
     await gate?.stop();
-    await new Promise<void>((resolve) => {
-      stub?.server.close(() => resolve());
-      stub?.server.closeAllConnections();
-    });
+    await stub?.close();
     await stack?.stop();
   });
 
@@ -516,7 +499,7 @@ describe("the local IAM gate", () => {
     expect(sfnError.message).toContain("states:DescribeExecution");
 
     // Only the allowed calls reached the upstream.
-    expect(stub.targets).toEqual([
+    expect(stub.requests.map((r) => String(r.headers["x-amz-target"]))).toEqual([
       "secretsmanager.GetSecretValue",
       "AWSEvents.PutEvents",
       "AWSStepFunctions.StartExecution",

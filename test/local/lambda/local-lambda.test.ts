@@ -6,8 +6,6 @@
  */
 
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -19,6 +17,7 @@ import {
   type LocalLambdaSpec,
   TooManyRequestsException,
 } from "../../../local/lambda/local-lambda.js";
+import { latch, ScriptedHttpServer } from "../../helpers/scripted-http-server.js";
 
 let root: string;
 const started: LocalLambda[] = [];
@@ -159,13 +158,12 @@ describe("execution environments", () => {
   it("runs concurrent invocations in parallel, in separate environments", async () => {
     // A barrier: the server answers no request until two are waiting. Serialized invocations
     // would never get past it (and would time out).
-    const waiting: Array<() => void> = [];
-    const server: Server = createServer((_req, res) => {
-      waiting.push(() => res.end("go"));
-      if (waiting.length === 2) for (const release of waiting.splice(0)) release();
+    const server = await ScriptedHttpServer.start();
+    const twoWaiting = latch();
+    server.respond((_request, n) => {
+      if (n === 2) twoWaiting.open();
+      return { until: twoWaiting.opened, reply: { status: 200, text: "go" } };
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
     try {
       const fn = await localLambda(
         `import { threadId } from "node:worker_threads";
@@ -175,7 +173,7 @@ describe("execution environments", () => {
         };`,
         { timeoutSeconds: 30 },
       );
-      const url = `http://127.0.0.1:${port}/`;
+      const url = `${server.origin}/`;
       const [first, second] = (await Promise.all([fn.invoke({ url }), fn.invoke({ url })])) as {
         answer: string;
         threadId: number;
@@ -185,7 +183,7 @@ describe("execution environments", () => {
       expect(first?.threadId).not.toBe(second?.threadId);
       expect(fn.stats).toMatchObject({ coldStarts: 2, invocations: 2 });
     } finally {
-      server.close();
+      await server.close();
     }
   });
 });
@@ -415,27 +413,16 @@ async function startGate(): Promise<{
   readonly url: string;
   readonly waiting: () => number;
   open: () => void;
-  close: () => void;
+  close: () => Promise<void>;
 }> {
-  const held: Array<() => void> = [];
-  let opened = false;
-  const server: Server = createServer((_req, res) => {
-    if (opened) res.end("open");
-    else held.push(() => res.end("open"));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const server = await ScriptedHttpServer.start();
+  const opened = latch();
+  server.respond(() => ({ until: opened.opened, reply: { status: 200, text: "open" } }));
   return {
-    url: `http://127.0.0.1:${port}/`,
-    waiting: () => held.length,
-    open: () => {
-      opened = true;
-      for (const release of held.splice(0)) release();
-    },
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
+    url: `${server.origin}/`,
+    waiting: () => server.inFlight,
+    open: opened.open,
+    close: () => server.close(),
   };
 }
 
@@ -469,12 +456,12 @@ describe("concurrency limits, as Lambda has them", () => {
   afterEach(() => {
     gate.open();
   });
-  afterAll(() => {
-    gate.close();
+  afterAll(async () => {
+    await gate.close();
   });
   /** A fresh gate for each test: the shared one is opened after every test. */
   const freshGate = async () => {
-    gate.close();
+    await gate.close();
     gate = await startGate();
     return gate;
   };
