@@ -124,6 +124,12 @@ export interface LocalRelay {
   readonly deadLetters: readonly unknown[];
   /** Handles one S3 object event the way S3, EventBridge and the start function would. */
   onObjectEvent(event: LocalS3Event): Promise<void>;
+  /**
+   * Resolves once every event put on a bus so far has reached its rules' targets and their
+   * invocations have ended, retries and throttling waits included: after it, the executions
+   * the S3 events seen so far start exist. No timeout: a slow machine waits longer.
+   */
+  delivered(): Promise<void>;
   /** Closes everything and removes every temp file. */
   stop(): Promise<void>;
 }
@@ -387,6 +393,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       logs,
       deadLetters,
       onObjectEvent,
+      delivered: () => eventBridge.settled(),
       stop,
     };
   } catch (error) {

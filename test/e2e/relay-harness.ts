@@ -38,15 +38,18 @@ export async function drop(relay: LocalRelay, key: string, body: Uint8Array): Pr
     new PutObjectCommand({ Bucket: relay.bucket, Key: key, Body: body }),
   );
   const s3Event = await seen;
-  const execution = await vi.waitFor(
-    () => {
-      const started = relay.machine.list().slice(before);
-      const mine = started.find((e) => (JSON.parse(e.inputJson) as { key: string }).key === key);
-      if (!mine) throw new Error(`no execution started for ${key} yet`);
-      return mine;
-    },
-    { timeout: 10_000, interval: 20 },
-  );
+  // The relay's own listener ran first and put the event on the bus; once its deliveries have
+  // ended, start has run and the execution exists.
+  await relay.delivered();
+  const execution = relay.machine
+    .list()
+    .slice(before)
+    .find((e) => (JSON.parse(e.inputJson) as { key: string }).key === key);
+  if (!execution) {
+    throw new Error(
+      `start ran for ${key} but started no execution (${relay.deadLetters.length} dead letters)`,
+    );
+  }
   await execution.done;
   const record = await relay.store.get(uploadKeyOf(JSON.parse(execution.inputJson)));
   if (!record) throw new Error(`no upload record for ${key}`);
