@@ -4,8 +4,8 @@
  */
 
 import { unquoteEtag } from "../../functions/core/etag.js";
+import type { CompletedChunk } from "../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
 import { SandboxHttpError } from "./http-io.js";
-import type { CompletedChunk } from "./sandbox-schemas.js";
 import type { UploadSessionState } from "./session-store.js";
 
 /** What one report batch changed. */

@@ -1,6 +1,7 @@
 /** Reading requests and writing answers for the sandbox's HTTP server, JSON and S3-style XML. */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { DocumentedErrorBody } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 
 /** An answer other than 2xx, with the API's JSON error body `{code, message}`. */
 export class SandboxHttpError extends Error {
@@ -62,7 +63,8 @@ export function jsonAnswer(
 
 /** The API's JSON error body `{code, message}` for an error. */
 export function errorAnswer(error: SandboxHttpError): Outgoing {
-  return jsonAnswer(error.status, { code: error.code, message: error.message }, error.headers);
+  const body = { code: error.code, message: error.message } satisfies DocumentedErrorBody;
+  return jsonAnswer(error.status, body, error.headers);
 }
 
 /** Writes an answer at once, with its `Content-Length`. */

@@ -6,15 +6,9 @@
 
 import { type S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import type { DocumentedPresignedUrlChunk } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 import { canonicalQuery, type SessionStore, type UploadSessionState } from "./session-store.js";
 import { rfc3339 } from "./wire-format.js";
-
-/** A presigned URL as the API answers it (`PresignedUrlChunk`). */
-export interface PresignedUrlChunk {
-  readonly chunk_index: number;
-  readonly url: string;
-  readonly expires_at: string;
-}
 
 /** Lifetime of the URL the gate forwards a PUT to; it is used at once. */
 const FORWARD_URL_SECONDS = 300;
@@ -33,7 +27,7 @@ export class PartUrlSigner {
   ) {}
 
   /** A fresh client URL for chunk `index`, expiring `lifetimeSeconds` from now. */
-  async issue(session: UploadSessionState, index: number): Promise<PresignedUrlChunk> {
+  async issue(session: UploadSessionState, index: number): Promise<DocumentedPresignedUrlChunk> {
     // X-Amz-Date has second precision: start the lifetime at that second so that the URL's own
     // expiry and the gate's agree exactly.
     const signedAt = Math.floor(this.now() / 1000) * 1000;

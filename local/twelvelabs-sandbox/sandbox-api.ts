@@ -10,11 +10,21 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { chunkRange } from "../../functions/core/chunk-plan.js";
+import type {
+  DocumentedChunkInfo,
+  DocumentedCreateSessionAnswer,
+  DocumentedIncompleteUpload,
+  DocumentedListIncompleteAnswer,
+  DocumentedPresignedUrlChunk,
+  DocumentedPresignedUrlsAnswer,
+  DocumentedReportChunksAnswer,
+  DocumentedStatusAnswer,
+} from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 import { applyChunkReport } from "./apply-chunk-report.js";
 import { planChunks } from "./chunk-plan.js";
 import { contentTypeFor } from "./content-type.js";
 import { SandboxHttpError } from "./http-io.js";
-import type { PartUrlSigner, PresignedUrlChunk } from "./part-url-signer.js";
+import type { PartUrlSigner } from "./part-url-signer.js";
 import {
   createUploadRequestSchema,
   pageQuerySchema,
@@ -25,7 +35,10 @@ import {
 import type { ChunkState, SessionStore, UploadSessionState } from "./session-store.js";
 import { paginate, rfc3339 } from "./wire-format.js";
 
-/** Status and JSON body of one API answer. */
+/**
+ * Status and JSON body of one API answer. Each endpoint builds its body as the documented
+ * answer's type (`satisfies`), so a field the docs do not have, or lack, fails to compile.
+ */
 export interface ApiAnswer {
   readonly status: number;
   readonly body: unknown;
@@ -118,7 +131,7 @@ export class SandboxApi {
         chunk_size: chunkSize,
         total_chunks: totalChunks,
         expires_at: rfc3339(session.expiresAt),
-      },
+      } satisfies DocumentedCreateSessionAnswer,
     };
   }
 
@@ -146,7 +159,7 @@ export class SandboxApi {
         upload_urls: uploadUrls,
         generated_at: rfc3339(generatedAt),
         expires_at: rfc3339(session.expiresAt),
-      },
+      } satisfies DocumentedPresignedUrlsAnswer,
     };
   }
 
@@ -177,7 +190,7 @@ export class SandboxApi {
         processed_chunks: outcome.processed,
         duplicate_chunks: outcome.duplicates,
         total_completed: totalCompleted,
-      },
+      } satisfies DocumentedReportChunksAnswer,
     };
   }
 
@@ -207,13 +220,15 @@ export class SandboxApi {
   status(uploadId: string, query: URLSearchParams): ApiAnswer {
     const session = this.session(uploadId);
     const { page, page_limit } = parseOrThrow(pageQuerySchema, Object.fromEntries(query));
-    const infos = session.chunks.map((chunk) => ({
-      index: chunk.index,
-      status: chunk.status,
-      uploaded_at: chunk.uploadedAt === null ? null : rfc3339(chunk.uploadedAt),
-      updated_at: rfc3339(chunk.updatedAt),
-      ...(chunk.status === "failed" && chunk.error !== undefined ? { error: chunk.error } : {}),
-    }));
+    const infos = session.chunks.map(
+      (chunk): DocumentedChunkInfo => ({
+        index: chunk.index,
+        status: chunk.status,
+        uploaded_at: chunk.uploadedAt === null ? null : rfc3339(chunk.uploadedAt),
+        updated_at: rfc3339(chunk.updatedAt),
+        ...(chunk.status === "failed" && chunk.error !== undefined ? { error: chunk.error } : {}),
+      }),
+    );
     const { data, pageInfo } = paginate(infos, page, page_limit);
     const count = (status: ChunkState["status"]): number =>
       session.chunks.filter((c) => c.status === status).length;
@@ -233,7 +248,7 @@ export class SandboxApi {
           .reduce((sum, c) => sum + c.size, 0),
         created_at: rfc3339(session.createdAt),
         updated_at: rfc3339(session.updatedAt),
-      },
+      } satisfies DocumentedStatusAnswer,
     };
   }
 
@@ -243,17 +258,22 @@ export class SandboxApi {
     const incomplete = this.deps.store
       .all()
       .filter((session) => session.status !== "completed")
-      .map((session) => ({
-        upload_id: session.uploadId,
-        status: this.deps.store.statusOf(session),
-        total_size: session.totalSize,
-        chunk_size: session.chunkSize,
-        total_chunks: session.totalChunks,
-        created_at: rfc3339(session.createdAt),
-        expires_at: rfc3339(session.expiresAt),
-      }));
+      .map(
+        (session): DocumentedIncompleteUpload => ({
+          upload_id: session.uploadId,
+          status: this.deps.store.statusOf(session),
+          total_size: session.totalSize,
+          chunk_size: session.chunkSize,
+          total_chunks: session.totalChunks,
+          created_at: rfc3339(session.createdAt),
+          expires_at: rfc3339(session.expiresAt),
+        }),
+      );
     const { data, pageInfo } = paginate(incomplete, page, page_limit);
-    return { status: 200, body: { data, page_info: pageInfo } };
+    return {
+      status: 200,
+      body: { data, page_info: pageInfo } satisfies DocumentedListIncompleteAnswer,
+    };
   }
 
   private session(uploadId: string): UploadSessionState {
@@ -277,8 +297,8 @@ export class SandboxApi {
     session: UploadSessionState,
     start: number,
     count: number,
-  ): Promise<PresignedUrlChunk[]> {
-    const urls: PresignedUrlChunk[] = [];
+  ): Promise<DocumentedPresignedUrlChunk[]> {
+    const urls: DocumentedPresignedUrlChunk[] = [];
     for (let index = start; index < start + count; index += 1) {
       urls.push(await this.deps.signer.issue(session, index));
     }

@@ -1,7 +1,18 @@
-/** Zod schemas of every request the API reads: the wire boundary of the sandbox. */
+/**
+ * The sandbox's reading of every request: the core's request schemas
+ * (`functions/core/providers/twelvelabs/twelvelabs-requests.ts`), with only what the sandbox
+ * adds on top (its limits, and the defaults a forgiving server fills in).
+ */
 
-import { z } from "zod";
-import { TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
+import type { z } from "zod";
+import {
+  CompletedChunkSchema,
+  createSessionBodySchema,
+  describeRequestIssues,
+  PageQuerySchema,
+  PresignedUrlsBodySchema,
+  reportChunksBodySchema,
+} from "../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
 import { SandboxHttpError } from "./http-io.js";
 
 /** Asset types a create accepts. */
@@ -9,61 +20,32 @@ export const ACCEPTED_ASSET_TYPES = ["video", "audio"] as const;
 
 /** Body of `POST /assets/multipart-uploads`, for a sandbox that accepts up to `maxTotalSize` bytes. */
 export function createUploadRequestSchema(maxTotalSize: number) {
-  return z.object({
-    filename: z.string().min(1, "filename must not be empty"),
-    type: z.enum(ACCEPTED_ASSET_TYPES),
-    total_size: z
-      .number()
-      .int()
-      .min(1, "total_size must be at least 1 byte")
-      .max(maxTotalSize, `total_size must be at most ${maxTotalSize} bytes`),
-    enable_hls: z.boolean().optional(),
-    enable_thumbnail: z.boolean().optional(),
-    user_metadata: z.record(z.string(), z.unknown()).optional(),
-  });
+  return createSessionBodySchema({ maxTotalSize, assetTypes: ACCEPTED_ASSET_TYPES });
 }
 
 /** Body of `POST /assets/multipart-uploads/{upload_id}/presigned-urls`. */
-export const presignedUrlsRequestSchema = z.object({
-  start: z.number().int().min(1),
-  count: z.number().int().min(1).max(TWELVELABS_LIMITS.maxUrlsPerCall),
-});
+export const presignedUrlsRequestSchema = PresignedUrlsBodySchema;
 
-/** One entry of a report. */
-export const completedChunkSchema = z.object({
-  chunk_index: z.number().int(),
-  proof: z.string().min(1),
-  proof_type: z.literal("etag").default("etag"),
-  chunk_size: z.number().int().min(1),
+/**
+ * One entry of a report. A forgiving server: `proof_type` may be left out, as some clients do,
+ * since `etag` is the only value it can have.
+ */
+const reportedChunkSchema = CompletedChunkSchema.extend({
+  proof_type: CompletedChunkSchema.shape.proof_type.default("etag"),
 });
 
 /** Body of `POST /assets/multipart-uploads/{upload_id}` (report). */
-export const reportRequestSchema = z.object({
-  completed_chunks: z.array(completedChunkSchema).min(1).max(TWELVELABS_LIMITS.maxReportBatch),
-});
+export const reportRequestSchema = reportChunksBodySchema(reportedChunkSchema);
 
-/** One entry of a report, as parsed. */
-export type CompletedChunk = z.infer<typeof completedChunkSchema>;
-
-const queryInteger = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^[0-9]+$/, "must be an integer")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-/** Query of the paginated status and list calls. */
-export const pageQuerySchema = z.object({
-  page: queryInteger(1, Number.MAX_SAFE_INTEGER).default(1),
-  page_limit: queryInteger(1, TWELVELABS_LIMITS.maxPageLimit).default(10),
+/** Query of the paginated status and list calls; a missing `page` or `page_limit` is 1 or 10. */
+export const pageQuerySchema = PageQuerySchema.extend({
+  page: PageQuerySchema.shape.page.default(1),
+  page_limit: PageQuerySchema.shape.page_limit.default(10),
 });
 
 /** Parses `input` with `schema`, or throws a 400 that names every offending field. */
 export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "body"}: ${issue.message}`)
-    .join("; ");
-  throw new SandboxHttpError(400, "parameter_invalid", issues);
+  throw new SandboxHttpError(400, "parameter_invalid", describeRequestIssues(result.error));
 }

@@ -5,15 +5,19 @@
  */
 
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
-
-/** Session status as stored; `expired` is derived from the clock. */
-export type StoredSessionStatus = "active" | "completed" | "failed";
+import type {
+  DocumentedChunkStatus,
+  DocumentedSessionStatus,
+} from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 
 /** Session status on the wire. */
-export type SessionStatus = StoredSessionStatus | "expired";
+export type SessionStatus = DocumentedSessionStatus;
+
+/** Session status as stored; `expired` is derived from the clock. */
+export type StoredSessionStatus = Exclude<SessionStatus, "expired">;
 
 /** Chunk status on the wire. */
-export type ChunkStatus = "completed" | "pending" | "failed";
+export type ChunkStatus = DocumentedChunkStatus;
 
 /** A part the gate stored on S3 for a chunk. */
 export interface StoredPart {

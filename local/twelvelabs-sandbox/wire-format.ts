@@ -1,16 +1,13 @@
 /** Shapes shared by several answers of the API: RFC 3339 times and `page_info` pagination. */
 
-/** RFC 3339 UTC time to the second ("YYYY-MM-DDTHH:mm:ssZ"), as the API writes it. */
+import type { DocumentedPageInfo } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
+
+/**
+ * RFC 3339 UTC time to the second ("YYYY-MM-DDTHH:mm:ssZ"), as the API writes it: the form
+ * `DocumentedTimeSchema` holds the answers to.
+ */
 export function rfc3339(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** `page_info` of a paginated answer. */
-export interface PageInfo {
-  readonly limit_per_page: number;
-  readonly page: number;
-  readonly total_page: number;
-  readonly total_results: number;
 }
 
 /** One page of `items` (pages from 1) with its `page_info`; a page past the end is empty. */
@@ -18,7 +15,7 @@ export function paginate<T>(
   items: readonly T[],
   page: number,
   limit: number,
-): { readonly data: T[]; readonly pageInfo: PageInfo } {
+): { readonly data: T[]; readonly pageInfo: DocumentedPageInfo } {
   const start = (page - 1) * limit;
   return {
     data: items.slice(start, start + limit),

@@ -1,99 +1,36 @@
 /**
  * Hand-made HTTP calls to the TwelveLabs sandbox for the contract tests, with strict schemas of
- * every documented answer: an extra or missing field fails the test.
+ * every documented answer: an extra or missing field, or a wrong type, fails the test. The
+ * schemas are the core's documented shapes (strict objects all the way down), not a copy.
  */
 
 import { request } from "undici";
-import { z } from "zod";
+import type { z } from "zod";
+import {
+  DocumentedCreateSessionAnswerSchema,
+  DocumentedErrorBodySchema,
+  DocumentedListIncompleteAnswerSchema,
+  DocumentedPresignedUrlChunkSchema,
+  DocumentedPresignedUrlsAnswerSchema,
+  DocumentedReportChunksAnswerSchema,
+  DocumentedStatusAnswerSchema,
+} from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 import type { TwelveLabsSandbox } from "../../local/twelvelabs-sandbox/index.js";
 
-const rfc3339 = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-
 /** `PresignedUrlChunk`. */
-export const presignedUrlChunkSchema = z.strictObject({
-  chunk_index: z.number().int(),
-  url: z.string().url(),
-  expires_at: rfc3339,
-});
-
+export const presignedUrlChunkSchema = DocumentedPresignedUrlChunkSchema;
 /** Answer of create. */
-export const createAnswerSchema = z.strictObject({
-  upload_id: z.string().min(1),
-  asset_id: z.string().min(1),
-  upload_urls: z.array(presignedUrlChunkSchema),
-  upload_headers: z.record(z.string(), z.string()),
-  chunk_size: z.number().int(),
-  total_chunks: z.number().int(),
-  expires_at: rfc3339,
-});
-
+export const createAnswerSchema = DocumentedCreateSessionAnswerSchema;
 /** Answer of presigned-urls. */
-export const presignedUrlsAnswerSchema = z.strictObject({
-  upload_id: z.string(),
-  start_index: z.number().int(),
-  count: z.number().int(),
-  upload_urls: z.array(presignedUrlChunkSchema),
-  generated_at: rfc3339,
-  expires_at: rfc3339,
-});
-
+export const presignedUrlsAnswerSchema = DocumentedPresignedUrlsAnswerSchema;
 /** Answer of report. */
-export const reportAnswerSchema = z.strictObject({
-  url: z.string().optional(),
-  asset_id: z.string(),
-  processed_chunks: z.number().int(),
-  duplicate_chunks: z.number().int(),
-  total_completed: z.number().int(),
-});
-
-const pageInfoSchema = z.strictObject({
-  limit_per_page: z.number().int(),
-  page: z.number().int(),
-  total_page: z.number().int(),
-  total_results: z.number().int(),
-});
-
+export const reportAnswerSchema = DocumentedReportChunksAnswerSchema;
 /** Answer of status. */
-export const statusAnswerSchema = z.strictObject({
-  upload_id: z.string(),
-  status: z.enum(["active", "completed", "failed", "expired"]),
-  uploaded_chunks: z.array(
-    z.strictObject({
-      index: z.number().int(),
-      status: z.enum(["completed", "pending", "failed"]),
-      uploaded_at: rfc3339.nullable(),
-      updated_at: rfc3339,
-      error: z.string().optional(),
-    }),
-  ),
-  chunks_completed: z.number().int(),
-  chunks_failed: z.number().int(),
-  chunks_pending: z.number().int(),
-  page_info: pageInfoSchema,
-  total_size: z.number().int(),
-  uploaded_size: z.number().int(),
-  created_at: rfc3339,
-  updated_at: rfc3339,
-});
-
+export const statusAnswerSchema = DocumentedStatusAnswerSchema;
 /** Answer of list incomplete. */
-export const listAnswerSchema = z.strictObject({
-  data: z.array(
-    z.strictObject({
-      upload_id: z.string(),
-      status: z.enum(["active", "completed", "failed", "expired"]),
-      total_size: z.number().int(),
-      chunk_size: z.number().int(),
-      total_chunks: z.number().int(),
-      created_at: rfc3339,
-      expires_at: rfc3339,
-    }),
-  ),
-  page_info: pageInfoSchema,
-});
-
+export const listAnswerSchema = DocumentedListIncompleteAnswerSchema;
 /** The API's error body. */
-export const errorBodySchema = z.strictObject({ code: z.string().min(1), message: z.string() });
+export const errorBodySchema = DocumentedErrorBodySchema;
 
 /** Status, headers and parsed JSON body of one API call. */
 export interface ApiResult {

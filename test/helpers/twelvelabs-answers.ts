@@ -1,4 +1,18 @@
-/** Well-formed TwelveLabs answers, as the v1.3 reference documents them, for scripted servers. */
+/**
+ * Well-formed TwelveLabs answers, as the v1.3 reference documents them, for scripted servers.
+ * Each is built as the core's documented type, so a fixture cannot drift from the wire format;
+ * `overrides` then bend it on purpose.
+ */
+
+import type {
+  DocumentedChunkStatus,
+  DocumentedCreateSessionAnswer,
+  DocumentedListIncompleteAnswer,
+  DocumentedPresignedUrlChunk,
+  DocumentedPresignedUrlsAnswer,
+  DocumentedReportChunksAnswer,
+  DocumentedStatusAnswer,
+} from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 
 /** A presigned URL as S3 signs it; the signature is what must never leak. */
 export function presignedUrl(index: number, host = "bucket.s3.us-east-1.amazonaws.com"): string {
@@ -6,7 +20,11 @@ export function presignedUrl(index: number, host = "bucket.s3.us-east-1.amazonaw
 }
 
 /** `PresignedUrlChunk` entries for chunks `start .. start + count - 1`. */
-export function urlChunks(start: number, count: number, host?: string) {
+export function urlChunks(
+  start: number,
+  count: number,
+  host?: string,
+): DocumentedPresignedUrlChunk[] {
   return Array.from({ length: count }, (_, i) => ({
     chunk_index: start + i,
     url: presignedUrl(start + i, host),
@@ -16,7 +34,7 @@ export function urlChunks(start: number, count: number, host?: string) {
 
 /** Answer of the create call. */
 export function createAnswer(overrides: Record<string, unknown> = {}) {
-  return {
+  const answer: DocumentedCreateSessionAnswer = {
     upload_id: "up-1",
     asset_id: "asset-1",
     upload_urls: urlChunks(1, 2),
@@ -24,12 +42,16 @@ export function createAnswer(overrides: Record<string, unknown> = {}) {
     chunk_size: 10,
     total_chunks: 3,
     expires_at: "2025-12-02T11:00:00Z",
-    ...overrides,
   };
+  return { ...answer, ...overrides };
 }
 
 /** Answer of the presigned-urls call for `start`/`count`. */
-export function presignedUrlsAnswer(start: number, count: number, host?: string) {
+export function presignedUrlsAnswer(
+  start: number,
+  count: number,
+  host?: string,
+): DocumentedPresignedUrlsAnswer {
   return {
     upload_id: "up-1",
     start_index: start,
@@ -41,7 +63,11 @@ export function presignedUrlsAnswer(start: number, count: number, host?: string)
 }
 
 /** Answer of the report call. */
-export function reportAnswer(processed: number, duplicates: number, totalCompleted: number) {
+export function reportAnswer(
+  processed: number,
+  duplicates: number,
+  totalCompleted: number,
+): DocumentedReportChunksAnswer {
   return {
     asset_id: "asset-1",
     processed_chunks: processed,
@@ -54,10 +80,10 @@ export function reportAnswer(processed: number, duplicates: number, totalComplet
 export function statusAnswer(
   page: number,
   totalPages: number,
-  chunks: ReadonlyArray<{ index: number; status: "completed" | "pending" | "failed" }>,
+  chunks: ReadonlyArray<{ index: number; status: DocumentedChunkStatus }>,
   overrides: Record<string, unknown> = {},
 ) {
-  return {
+  const answer: DocumentedStatusAnswer = {
     upload_id: "up-1",
     status: "active",
     uploaded_chunks: chunks.map((c) => ({
@@ -75,12 +101,12 @@ export function statusAnswer(
     uploaded_size: 20,
     created_at: "2025-12-01T11:00:00Z",
     updated_at: "2025-12-01T11:10:00Z",
-    ...overrides,
   };
+  return { ...answer, ...overrides };
 }
 
 /** One page of the list-incomplete call. */
-export function listIncompleteAnswer() {
+export function listIncompleteAnswer(): DocumentedListIncompleteAnswer {
   return {
     data: [
       {

@@ -12,20 +12,31 @@
  * duplicate is harmless: nothing is ever uploaded or reported to it, so it never becomes an
  * asset and the provider drops it after 24 h. Not retrying would either fail the upload on a
  * passing error or hand the same retry to Step Functions.
+ *
+ * Strict in what it sends: every body and query is checked against the request schemas
+ * (`twelvelabs-requests.ts`) before any I/O, and what the check returns is what goes out. A
+ * request that fails is the relay's bug or bad input, never worth a call: `InvalidInputError`.
  */
 
 import type { Dispatcher } from "undici";
 import { RELAY_DEFAULTS } from "../../config/defaults.js";
-import { TWELVELABS_LIMITS } from "../../config/limits.js";
+import { S3_LIMITS } from "../../config/limits.js";
 import { InvalidInputError } from "../../errors.js";
 import { JsonApi, type JsonApiCall } from "../../http/json-api.js";
 import { parseAnswer } from "../../http/parse-answer.js";
 import { RetryPolicy } from "../../http/retry-policy.js";
 import {
   type CompletedChunk,
+  type CreateSessionBody,
+  checkRequest,
+  createSessionBodySchema,
+  PageQuerySchema,
+  PresignedUrlsBodySchema,
+  ReportChunksBodySchema,
+} from "./twelvelabs-requests.js";
+import {
   type CreateSessionAnswer,
   CreateSessionAnswerSchema,
-  type CreateSessionBody,
   type ListIncompleteAnswer,
   ListIncompleteAnswerSchema,
   type PresignedUrlsAnswer,
@@ -70,6 +81,12 @@ export interface TwelveLabsClientOptions {
 /** Prefix of every operation name in errors. */
 const OP = "twelvelabs";
 
+/**
+ * The create body the client lets out. The largest file is the provider's configuration, which
+ * it checks itself; here the ceiling is S3's largest object, the bound of any relayed file.
+ */
+const CreateBodySchema = createSessionBodySchema({ maxTotalSize: S3_LIMITS.maxObjectSize });
+
 /** Client of the TwelveLabs multipart-upload API; returns the validated wire objects. */
 export class TwelveLabsClient {
   private readonly api: JsonApi;
@@ -102,7 +119,7 @@ export class TwelveLabsClient {
       operation,
       method: "POST",
       path: "/assets/multipart-uploads",
-      body,
+      body: checkRequest(operation, CreateBodySchema, body),
     });
     return parseAnswer(operation, CreateSessionAnswerSchema, answer);
   }
@@ -114,13 +131,12 @@ export class TwelveLabsClient {
     count: number,
   ): Promise<PresignedUrlsAnswer> {
     const operation = `${OP}.getPresignedUrls`;
-    requireInt(operation, "start", start, 1);
-    requireInt(operation, "count", count, 1, TWELVELABS_LIMITS.maxUrlsPerCall);
+    const body = checkRequest(operation, PresignedUrlsBodySchema, { start, count });
     const answer = await this.call({
       operation,
       method: "POST",
       path: `${uploadPath(operation, uploadId)}/presigned-urls`,
-      body: { start, count },
+      body,
     });
     return parseAnswer(operation, PresignedUrlsAnswerSchema, answer);
   }
@@ -131,12 +147,13 @@ export class TwelveLabsClient {
     chunks: readonly CompletedChunk[],
   ): Promise<ReportChunksAnswer> {
     const operation = `${OP}.reportChunks`;
-    if (chunks.length === 0) throw new InvalidInputError(`${operation}: no chunks to report`);
+    // 1..50 entries, each complete: an empty or oversized batch is refused here, not sent.
+    const body = checkRequest(operation, ReportChunksBodySchema, { completed_chunks: [...chunks] });
     const answer = await this.call({
       operation,
       method: "POST",
       path: uploadPath(operation, uploadId),
-      body: { completed_chunks: chunks },
+      body,
     });
     return parseAnswer(operation, ReportChunksAnswerSchema, answer);
   }
@@ -178,16 +195,12 @@ function uploadPath(operation: string, uploadId: string): string {
   return `/assets/multipart-uploads/${encodeURIComponent(uploadId)}`;
 }
 
-function pageQuery(operation: string, page: number, pageLimit: number): Record<string, number> {
-  requireInt(operation, "page", page, 1);
-  requireInt(operation, "pageLimit", pageLimit, 1, TWELVELABS_LIMITS.maxPageLimit);
-  return { page, page_limit: pageLimit };
-}
-
-/** Rejects an argument the API would refuse, before any I/O. */
-function requireInt(operation: string, name: string, value: number, min: number, max?: number) {
-  if (!Number.isSafeInteger(value) || value < min || (max !== undefined && value > max)) {
-    const range = max === undefined ? `>= ${min}` : `in ${min}..${max}`;
-    throw new InvalidInputError(`${operation}: ${name} must be an integer ${range}`);
-  }
+/**
+ * The page query, checked as the strings the URL will carry: `1.5`, `NaN` or `1e+21` fail as
+ * they would on the service.
+ */
+function pageQuery(operation: string, page: number, pageLimit: number): Record<string, string> {
+  const query = { page: String(page), page_limit: String(pageLimit) };
+  checkRequest(operation, PageQuerySchema, query);
+  return query;
 }

@@ -20,7 +20,8 @@ import type {
 } from "../../provider.js";
 import type { UrlPolicy } from "../../url-policy.js";
 import type { TwelveLabsClient } from "./twelvelabs-client.js";
-import type { CompletedChunk, PresignedUrlChunk } from "./twelvelabs-schemas.js";
+import type { CompletedChunk } from "./twelvelabs-requests.js";
+import type { PresignedUrlChunk } from "./twelvelabs-schemas.js";
 import { urlWindows } from "./url-windows.js";
 
 /** Settings of a {@link TwelveLabsProvider}. */

@@ -13,6 +13,10 @@
  *   optional, nullable, and read as absent when it is unreadable;
  * - enums are plain strings here; the provider maps unknown values (session → `active`, chunk
  *   → `pending`).
+ *
+ * The exact documented shapes, which the sandbox and the contract tests are held to, are in
+ * `twelvelabs-documented-answers.ts`; every answer of that shape reads with these. Requests
+ * are in `twelvelabs-requests.ts`.
  */
 
 import { z } from "zod";
@@ -94,26 +98,6 @@ export const ListIncompleteAnswerSchema = z.looseObject({
   data: z.array(IncompleteUploadSchema).nullish(),
   page_info: lenient(PageInfoSchema),
 });
-
-/** Body of the create call. */
-export interface CreateSessionBody {
-  readonly filename: string;
-  /** Asset type, `video` by default (configuration: newer revisions take `audio`, `image`). */
-  readonly type: string;
-  readonly total_size: number;
-  readonly enable_hls?: boolean;
-  readonly enable_thumbnail?: boolean;
-  readonly user_metadata?: Readonly<Record<string, unknown>>;
-}
-
-/** One reported chunk, as the report call carries it. */
-export interface CompletedChunk {
-  readonly chunk_index: number;
-  /** The chunk PUT's ETag, quotes stripped. */
-  readonly proof: string;
-  readonly proof_type: "etag";
-  readonly chunk_size: number;
-}
 
 /** A validated `PresignedUrlChunk`. */
 export type PresignedUrlChunk = z.output<typeof PresignedUrlChunkSchema>;

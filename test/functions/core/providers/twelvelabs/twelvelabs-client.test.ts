@@ -154,10 +154,84 @@ describe("TwelveLabsClient against a scripted HTTP server", () => {
       const c = client();
       await expect(c.getPresignedUrls("up-1", 0, 10)).rejects.toThrow(InvalidInputError);
       await expect(c.getPresignedUrls("up-1", 1, 51)).rejects.toThrow(/count/);
-      await expect(c.getStatus("up-1", 1, 51)).rejects.toThrow(/pageLimit/);
+      await expect(c.getStatus("up-1", 1, 51)).rejects.toThrow(/page_limit/);
       await expect(c.getStatus("", 1, 50)).rejects.toThrow(/uploadId/);
       await expect(c.reportChunks("up-1", [])).rejects.toThrow(InvalidInputError);
       expect(server.requests).toHaveLength(0);
+    });
+
+    it("refuses a request that fails the request schemas, naming the field, and sends nothing", async () => {
+      server.respond(() => ({ status: 200, json: {} }));
+      let keyFetches = 0;
+      const c = client({
+        apiKey: async () => {
+          keyFetches += 1;
+          return API_KEY;
+        },
+      });
+      const chunk = { chunk_index: 1, proof: "abc", proof_type: "etag", chunk_size: 5 } as const;
+      const refusals: [() => Promise<unknown>, RegExp][] = [
+        [() => c.createSession({ filename: "", type: "video", total_size: 1 }), /filename/],
+        [() => c.createSession({ filename: "a", type: "", total_size: 1 }), /type/],
+        [() => c.createSession({ filename: "a", type: "video", total_size: 0 }), /total_size/],
+        [() => c.createSession({ filename: "a", type: "video", total_size: 1.5 }), /total_size/],
+        // Past S3's largest object no file can be relayed, whatever the configuration.
+        [
+          () => c.createSession({ filename: "a", type: "video", total_size: 5 * 1024 ** 4 + 1 }),
+          /total_size/,
+        ],
+        [() => c.getPresignedUrls("up-1", 1.5, 1), /request: start:/],
+        [
+          () => c.reportChunks("up-1", [{ ...chunk, chunk_index: 0 }]),
+          /completed_chunks\.0\.chunk_index/,
+        ],
+        [
+          () => c.reportChunks("up-1", [chunk, { ...chunk, proof: "" }]),
+          /completed_chunks\.1\.proof/,
+        ],
+        [
+          () => c.reportChunks("up-1", [{ ...chunk, chunk_size: 0 }]),
+          /completed_chunks\.0\.chunk_size/,
+        ],
+        [
+          // A caller outside the type system: only "etag" is a proof type the API knows.
+          () => c.reportChunks("up-1", [{ ...chunk, proof_type: "md5" as "etag" }]),
+          /completed_chunks\.0\.proof_type/,
+        ],
+        [
+          () =>
+            c.reportChunks(
+              "up-1",
+              Array.from({ length: 51 }, () => chunk),
+            ),
+          /completed_chunks/,
+        ],
+        [() => c.getStatus("up-1", 1.5, 50), /request: page:/],
+        [() => c.getStatus("up-1", Number.NaN, 50), /request: page:/],
+        [() => c.listIncomplete(1, 0), /page_limit/],
+        [() => c.listIncomplete(2 ** 53, 10), /request: page:/],
+      ];
+      for (const [call, field] of refusals) {
+        const error = await failure(call());
+        expect(error).toBeInstanceOf(InvalidInputError);
+        expect((error as InvalidInputError).code).toBe("RELAY_INVALID_INPUT");
+        expect(error.message).toMatch(field);
+        expect(error.message).toMatch(/invalid request/);
+      }
+      // Refused before any I/O: not even the key was fetched.
+      expect(keyFetches).toBe(0);
+      expect(server.requests).toHaveLength(0);
+    });
+
+    it("sends only what the request schema knows", async () => {
+      server.respond(() => ({ status: 201, json: createAnswer() }));
+      const body = { filename: "a.mp4", type: "video", total_size: 25, stray: "not sent" };
+      await client().createSession(body);
+      expect(JSON.parse(server.requests[0]?.body ?? "")).toEqual({
+        filename: "a.mp4",
+        type: "video",
+        total_size: 25,
+      });
     });
   });
 
