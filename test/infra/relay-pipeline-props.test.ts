@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { App, Duration, Lazy, RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as events from "aws-cdk-lib/aws-events";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -9,6 +9,7 @@ import {
   objectCreatedPattern,
   RelayPipeline,
   type RelayPipelineProps,
+  validateRelayPipelineProps,
 } from "../../infra/relay-pipeline.js";
 import { pipelinePropsFromContext, RelayStack } from "../../infra/relay-stack.js";
 import { synthRelayTemplate } from "../../infra/synth-template.js";
@@ -102,6 +103,51 @@ describe("Construct: RelayPipeline, props validation", () => {
         allowedUrlHosts: ["*.amazonaws.com", "uploads.example.com"],
       }),
     ).toBeUndefined();
+  });
+});
+
+describe("Function: validateRelayPipelineProps", () => {
+  it("finds nothing wrong with no props", () => {
+    expect(validateRelayPipelineProps({})).toEqual([]);
+  });
+
+  it.each(["http://localhost:9000/v1.3", "http://127.0.0.1:9000/v1.3", "http://[::1]:9000/v1.3"])(
+    "accepts plain http on the loopback host of %s (a local sandbox)",
+    (providerBaseUrl) => {
+      expect(validateRelayPipelineProps({ providerBaseUrl })).toEqual([]);
+    },
+  );
+
+  it.each([
+    [{ transferConcurrency: 0 }, "transferConcurrency must be an integer in 1..32, got 0"],
+    [{ maxPolls: 100_001 }, "maxPolls must be an integer in 1..100000, got 100001"],
+    [
+      { transferMemorySize: 10_241 },
+      "transferMemorySize must be an integer in 128..10240, got 10241",
+    ],
+    [
+      { pollInterval: Duration.seconds(0) },
+      "pollInterval must be whole seconds in 1..3600 s, got 0 seconds",
+    ],
+  ] as [RelayPipelineProps, string][])(
+    "rejects %o with the bound in the message",
+    (props, problem) => {
+      expect(validateRelayPipelineProps(props)).toEqual([problem]);
+    },
+  );
+
+  it("leaves values that are unresolved tokens to deployment", () => {
+    const n = Token.asNumber(Lazy.number({ produce: () => 0 }));
+    const text = Lazy.string({ produce: () => "not a url" });
+    expect(
+      validateRelayPipelineProps({
+        chunksPerBatch: n,
+        maxFileSize: n,
+        pollInterval: Duration.seconds(n),
+        providerBaseUrl: text,
+        allowedUrlHosts: [text],
+      }),
+    ).toEqual([]);
   });
 });
 

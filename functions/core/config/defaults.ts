@@ -52,6 +52,9 @@ export const RELAY_LIMITS = {
   transferMemorySize: [128, 10_240],
 } as const;
 
+/** Provider of a pipeline whose props name none. */
+export const DEFAULT_PROVIDER: ProviderName = "twelvelabs";
+
 /** Per-provider defaults; adding a provider means one `PROVIDER_NAMES` member and one entry here. */
 export const PROVIDER_DEFAULTS: {
   readonly [P in ProviderName]: {

@@ -1,0 +1,135 @@
+/**
+ * The checks of {@link RelayPipelineProps}, run before anything is built: every problem is
+ * collected and reported at once, each message naming the props at fault. Pure functions, no
+ * constructs. The bounds are owned by `functions/core/config/defaults.ts` (the handlers refuse
+ * the same values in their env), `limits.ts` and the admission-control store.
+ */
+
+import { Token } from "aws-cdk-lib";
+import {
+  DEFAULT_PROVIDER,
+  PROVIDER_DEFAULTS,
+  RELAY_LIMITS,
+} from "../functions/core/config/defaults.js";
+import { S3_LIMITS } from "../functions/core/config/limits.js";
+import { MAX_UPLOAD_SLOTS } from "../functions/core/upload-slots.js";
+import { isLoopbackHost } from "../functions/core/url-policy.js";
+import type { RelayPipelineProps } from "./relay-pipeline-props.js";
+
+/** Validated limits of the numeric props (shared with the handlers' env checks). */
+export const RELAY_PROP_LIMITS = RELAY_LIMITS;
+
+/** A host name, or `*.` and a host name of at least two labels. */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
+
+/**
+ * Throws one error listing every problem with `props` (see {@link validateRelayPipelineProps}),
+ * prefixed with the construct's path; returns when they are fine.
+ */
+export function assertValidRelayPipelineProps(
+  constructPath: string,
+  props: RelayPipelineProps,
+): void {
+  const problems = validateRelayPipelineProps(props);
+  if (problems.length > 0) {
+    throw new Error(
+      `RelayPipeline ${constructPath}: invalid props:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+}
+
+/**
+ * Every problem with `props`, as messages naming the props; empty when they are fine.
+ * Values that are unresolved tokens are not checked.
+ */
+export function validateRelayPipelineProps(props: RelayPipelineProps): string[] {
+  const problems: string[] = [];
+  const provider = props.provider ?? DEFAULT_PROVIDER;
+  // Undefined for a provider outside the type (plain JavaScript, or a cast).
+  const defaults = PROVIDER_DEFAULTS[provider];
+  if (!defaults) {
+    problems.push(
+      `provider must be one of ${Object.keys(PROVIDER_DEFAULTS).join(", ")}, got ${JSON.stringify(provider)}`,
+    );
+  }
+  if (props.existingBucket && props.bucketProps) {
+    problems.push("existingBucket and bucketProps are mutually exclusive: pass one or neither");
+  }
+  if (props.bucketProps?.eventBridgeEnabled === false) {
+    problems.push("bucketProps.eventBridgeEnabled cannot be false: the relay starts on its events");
+  }
+  if (props.apiKeySecret && props.apiKeySecretName !== undefined) {
+    problems.push("apiKeySecret and apiKeySecretName are mutually exclusive: pass one or neither");
+  }
+  if (props.apiKeySecretName !== undefined && props.apiKeySecretName.trim() === "") {
+    problems.push("apiKeySecretName must not be empty");
+  }
+
+  const checkInt = (
+    name: string,
+    value: number | undefined,
+    [min, max]: readonly [number, number],
+  ): void => {
+    if (value === undefined || Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be an integer in ${min}..${max}, got ${value}`);
+    }
+  };
+  // One batch's URLs and report go out in one provider call each.
+  const chunkCeiling = Math.min(
+    RELAY_PROP_LIMITS.chunksPerBatch[1],
+    defaults?.maxChunksPerCall ?? RELAY_PROP_LIMITS.chunksPerBatch[1],
+  );
+  checkInt("chunksPerBatch", props.chunksPerBatch, [
+    RELAY_PROP_LIMITS.chunksPerBatch[0],
+    chunkCeiling,
+  ]);
+  checkInt("transferConcurrency", props.transferConcurrency, RELAY_PROP_LIMITS.transferConcurrency);
+  checkInt("mapConcurrency", props.mapConcurrency, RELAY_PROP_LIMITS.mapConcurrency);
+  checkInt("maxPolls", props.maxPolls, RELAY_PROP_LIMITS.maxPolls);
+  checkInt("maxConcurrentUploads", props.maxConcurrentUploads, [1, MAX_UPLOAD_SLOTS]);
+  checkInt("transferMemorySize", props.transferMemorySize, RELAY_PROP_LIMITS.transferMemorySize);
+  checkInt("maxFileSize", props.maxFileSize, [1, S3_LIMITS.maxObjectSize]);
+  if (props.pollInterval && !props.pollInterval.isUnresolved()) {
+    const ms = props.pollInterval.toMilliseconds();
+    const [min, max] = RELAY_PROP_LIMITS.pollIntervalSeconds;
+    // A Wait state takes whole seconds.
+    if (ms % 1000 !== 0 || ms < min * 1000 || ms > max * 1000) {
+      problems.push(
+        `pollInterval must be whole seconds in ${min}..${max} s, got ${props.pollInterval.toHumanString()}`,
+      );
+    }
+  }
+
+  if (props.providerBaseUrl !== undefined && !Token.isUnresolved(props.providerBaseUrl)) {
+    if (!URL.canParse(props.providerBaseUrl)) {
+      problems.push(`providerBaseUrl is not a URL: ${props.providerBaseUrl}`);
+    } else {
+      const url = new URL(props.providerBaseUrl);
+      if (
+        url.protocol !== "https:" &&
+        !(url.protocol === "http:" && isLoopbackHost(url.hostname))
+      ) {
+        problems.push(
+          `providerBaseUrl must be https (http only on a loopback host), got ${props.providerBaseUrl}`,
+        );
+      }
+    }
+  }
+  if (props.allowedUrlHosts !== undefined) {
+    if (props.allowedUrlHosts.length === 0) {
+      problems.push("allowedUrlHosts must not be empty: no presigned URL could be used");
+    }
+    for (const host of props.allowedUrlHosts) {
+      if (!Token.isUnresolved(host) && !HOST_PATTERN.test(host)) {
+        problems.push(
+          `allowedUrlHosts entry ${JSON.stringify(host)} is not a host name (optionally starting with "*.")`,
+        );
+      }
+    }
+  }
+  for (const suffix of props.keySuffixes ?? []) {
+    if (suffix === "") problems.push("keySuffixes must not contain an empty string");
+  }
+  return problems;
+}
