@@ -2,24 +2,30 @@
  * Fail: records why an execution ended without an asset, frees the upload's slot (admission
  * control) if it held one, and publishes `Upload Failed`. It runs from any state's Catch, so it
  * accepts whatever that state held.
+ *
+ * One exception: an upload the store already holds as completed (RecordSuccess wrote the record,
+ * then could not publish) has its asset. Failing it would make the event contradict the store,
+ * so fail publishes the `Upload Completed` that was lost instead.
  */
 
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
 import type { Provider } from "../provider.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { UploadSlots } from "../upload-slots.js";
+import { completedDetail } from "./finish.js";
 import type { StepDeps } from "./step-deps.js";
 import { FailureInput, parseInput } from "./step-inputs.js";
 
 /** Output of fail. */
 export interface FailOutput {
   readonly uploadKey: string | null;
-  readonly status: "failed" | "rejected";
+  /** `completed` only for an upload the store already holds as completed. */
+  readonly status: "failed" | "rejected" | "completed";
   readonly reason: string;
 }
 
 /** What fail needs: the provider's name only, no API access. */
-export type FailDeps = Pick<StepDeps, "store" | "events"> & {
+export type FailDeps = Pick<StepDeps, "store" | "events" | "now"> & {
   readonly provider: Pick<Provider, "name">;
   /** The slots the upload is released from. */
   readonly slots: Pick<UploadSlots, "release">;
@@ -42,6 +48,11 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
       : null);
 
   let record = uploadKey ? await deps.store.get(uploadKey) : undefined;
+  if (uploadKey && record?.status === "completed") {
+    await deps.slots.release(uploadKey);
+    await deps.events.publish("Upload Completed", completedDetail(record, deps.now ?? Date.now));
+    return { uploadKey, status: "completed", reason };
+  }
   if (uploadKey && record) {
     await deps.store.markFailed(uploadKey, { code, message: reason });
     record = await deps.store.get(uploadKey);

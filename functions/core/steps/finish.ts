@@ -4,7 +4,9 @@
  */
 
 import { UploadStateError } from "../errors.js";
+import type { UploadCompletedDetail } from "../event-publisher.js";
 import type { UploadSlots } from "../upload-slots.js";
+import type { UploadRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
 import { parseInput, UploadRef } from "./step-inputs.js";
 
@@ -30,16 +32,21 @@ export async function finish(input: unknown, deps: FinishDeps): Promise<FinishOu
   // No longer in flight: the next waiting upload may go. Idempotent, like the rest.
   await deps.slots.release(uploadKey);
   // Published on every run of this step: events are at-least-once, like S3's own.
-  await deps.events.publish("Upload Completed", {
-    uploadKey,
+  await deps.events.publish("Upload Completed", completedDetail(record, deps.now ?? Date.now));
+  return { uploadKey, assetId: record.assetId };
+}
+
+/** The `Upload Completed` detail of a completed upload's record. */
+export function completedDetail(record: UploadRecord, now: () => number): UploadCompletedDetail {
+  return {
+    uploadKey: record.uploadKey,
     bucket: record.source.bucket,
     key: record.source.key,
     versionId: record.source.versionId,
     size: record.source.size,
     provider: record.provider,
-    uploadId: record.uploadId,
-    assetId: record.assetId,
-    durationMs: (record.completedAt ?? (deps.now ?? Date.now)()) - record.createdAt,
-  });
-  return { uploadKey, assetId: record.assetId };
+    uploadId: record.uploadId ?? "",
+    assetId: record.assetId ?? "",
+    durationMs: (record.completedAt ?? now()) - record.createdAt,
+  };
 }

@@ -20,6 +20,7 @@ import {
 } from "../../../../functions/core/errors.js";
 import {
   EventBridgePublisher,
+  type UploadCompletedDetail,
   type UploadFailedDetail,
 } from "../../../../functions/core/event-publisher.js";
 import { admit } from "../../../../functions/core/steps/admit.js";
@@ -356,7 +357,7 @@ describe("Function: fail", () => {
     expect(JSON.stringify(event)).not.toContain("fail.test.ts");
   });
 
-  it("leaves a completed upload completed (RecordSuccess's Catch after the record was written)", async () => {
+  it("leaves a completed upload completed and publishes the Upload Completed that was lost, not Upload Failed (RecordSuccess's Catch after the record was written)", async () => {
     const { uploadKey } = await transferring();
     expect(await store.markCompleted(uploadKey)).toBe(true);
     const completed = await store.require(uploadKey);
@@ -364,11 +365,21 @@ describe("Function: fail", () => {
 
     const out = await fail({ uploadKey, assetId: completed.assetId, error: caught(error) }, deps);
 
-    expect(out.uploadKey).toBe(uploadKey);
+    expect(out).toMatchObject({ uploadKey, status: "completed" });
     expect(await store.require(uploadKey)).toEqual(completed);
     expect(Object.keys(await slots.holders())).not.toContain(uploadKey);
-    expect(failedEvents(uploadKey)).toEqual([
-      expect.objectContaining({ code: "RELAY_EVENT_PUBLISH", reason: out.reason }),
+    expect(failedEvents(uploadKey)).toEqual([]);
+    const completedEvents = bridge.events
+      .filter((e) => e.detailType === "Upload Completed")
+      .map((e) => e.detail as UploadCompletedDetail)
+      .filter((d) => d.uploadKey === uploadKey);
+    expect(completedEvents).toEqual([
+      expect.objectContaining({
+        uploadKey,
+        assetId: completed.assetId,
+        uploadId: completed.uploadId,
+        key: completed.source.key,
+      }),
     ]);
   });
 
