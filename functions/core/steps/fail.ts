@@ -94,6 +94,6 @@ function describe(error: { Error: string; Cause?: string } | undefined): {
   }
   return {
     code: codeOfErrorName(error.Error),
-    reason: `${error.Error}: ${message}`.slice(0, 1000),
+    reason: (message ? `${error.Error}: ${message}` : error.Error).slice(0, 1000),
   };
 }

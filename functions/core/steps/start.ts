@@ -28,7 +28,11 @@ export const ObjectCreatedEvent = z.object({
 
 /** Output of start. */
 export interface StartOutput {
-  /** False when an execution for this object version exists already. */
+  /**
+   * False when an execution of this name ended already (`ExecutionAlreadyExists`). A duplicate
+   * event while that execution still runs reads true: Step Functions answers a start with the
+   * same name and input as the running execution's by returning it, starting nothing.
+   */
   readonly started: boolean;
   readonly executionName: string;
 }

@@ -185,6 +185,16 @@ describe("Function: fail", () => {
     ]);
   });
 
+  it("an error without a Cause gives its name alone as the reason", async () => {
+    const { uploadKey } = await transferring();
+    const out = await fail({ uploadKey, error: { Error: "States.Timeout" } }, deps);
+    expect(out.reason).toBe("States.Timeout");
+    expect((await store.require(uploadKey)).error).toEqual({
+      code: "RELAY_FUNCTION_TIMEOUT",
+      message: "States.Timeout",
+    });
+  });
+
   it("run twice (a retried RecordFailure): the same answer, the record as the first run left it, an event each time", async () => {
     const { uploadKey } = await transferring();
     const input = {
