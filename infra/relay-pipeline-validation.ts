@@ -19,7 +19,7 @@ import type { RelayPipelineProps } from "./relay-pipeline-props.js";
 /** Validated limits of the numeric props (shared with the handlers' env checks). */
 export const RELAY_PROP_LIMITS = RELAY_LIMITS;
 
-/** A host name, or `*.` and a host name of at least two labels. */
+/** A host name, or `*.` and a host name of at least two labels (loopback hosts are let through apart). */
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
 
 /**
@@ -121,7 +121,7 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
       problems.push("allowedUrlHosts must not be empty: no presigned URL could be used");
     }
     for (const host of props.allowedUrlHosts) {
-      if (!Token.isUnresolved(host) && !HOST_PATTERN.test(host)) {
+      if (!Token.isUnresolved(host) && !HOST_PATTERN.test(host) && !isLoopbackHost(host)) {
         problems.push(
           `allowedUrlHosts entry ${JSON.stringify(host)} is not a host name (optionally starting with "*.")`,
         );

@@ -118,6 +118,18 @@ describe("Function: validateRelayPipelineProps", () => {
     },
   );
 
+  it.each(["localhost", "[::1]", "127.0.0.1"])(
+    "accepts the loopback host %s in allowedUrlHosts, as a local sandbox's URLs need",
+    (host) => {
+      expect(
+        validateRelayPipelineProps({
+          providerBaseUrl: `http://${host}:9000/v1.3`,
+          allowedUrlHosts: [host],
+        }),
+      ).toEqual([]);
+    },
+  );
+
   it.each([
     [{ transferConcurrency: 0 }, "transferConcurrency must be an integer in 1..32, got 0"],
     [{ maxPolls: 100_001 }, "maxPolls must be an integer in 1..100000, got 100001"],
