@@ -114,8 +114,17 @@ interface Item {
   readonly fatal?: boolean;
 }
 
-/** Handlers that record what they saw: calls per item, in-flight maximum, recorded inputs. */
-function makeHandlers() {
+/**
+ * Handlers that record what they saw: calls per item, in-flight maximum, recorded inputs. With
+ * `holdUntilInFlight`, every work call waits at a gate that opens once that many are in flight
+ * at once: the overlap is then certain, and a machine that starts more than its bound while
+ * they are held shows it in `maxInFlight`.
+ */
+function makeHandlers(options: { holdUntilInFlight?: number } = {}) {
+  let open = (): void => undefined;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   const seen = {
     attempts: new Map<string, number>(),
     workInputs: [] as unknown[],
@@ -137,8 +146,10 @@ function makeHandlers() {
       seen.inFlight += 1;
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
       try {
-        // Stay in flight a moment, so the Map's concurrency bound is what limits overlap.
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (options.holdUntilInFlight !== undefined) {
+          if (seen.inFlight >= options.holdUntilInFlight) open();
+          await gate;
+        }
         if (value.fatal) throw new FatalError(`item ${value.id} cannot be done`);
         if (attempt <= (value.flaky ?? 0)) throw new FlakyError(`item ${value.id} hiccup`);
         return { id: value.id, attempt };
@@ -270,7 +281,7 @@ describe("Function: resolveStateMachine", () => {
 
 describe("Class: LocalStateMachine", () => {
   it("runs every Map item through its handler, at most MaxConcurrency at once", async () => {
-    const { handlers, seen } = makeHandlers();
+    const { handlers, seen } = makeHandlers({ holdUntilInFlight: 2 });
     const machine = machineFor(resolved, handlers);
     const items: Item[] = ["a", "b", "c", "d", "e", "f"].map((id) => ({ id }));
     const execution = machine.start("all-items", { items });
