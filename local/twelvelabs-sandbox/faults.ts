@@ -88,6 +88,18 @@ export type FaultKind =
   | "failChunk"
   | "clientGone";
 
+/**
+ * One roll of the dice: which endpoint's call, for which fault. A random source may read it to
+ * script exactly which call meets which fault; a seeded source ignores it.
+ */
+export interface FaultRoll {
+  readonly endpoint: FaultEndpoint;
+  readonly kind: Exclude<FaultKind, "clientGone">;
+}
+
+/** A random source of fault rolls: a number in [0, 1) per roll; below the rate, the fault hits. */
+export type FaultRandom = (roll: FaultRoll) => number;
+
 /** An answer a fault puts in place of processing the call. */
 export type FaultRefusal =
   | { readonly kind: "500" }
@@ -118,7 +130,7 @@ export class FaultInjector {
 
   constructor(
     faults: SandboxFaults = {},
-    private readonly random: () => number = Math.random,
+    private readonly random: FaultRandom = Math.random,
     /** How delays wait; tests pass a gate they release. @default a timer */
     private readonly sleep?: (ms: number) => Promise<void>,
   ) {
@@ -139,11 +151,11 @@ export class FaultInjector {
     const faults: PartPutFaults | undefined = this.faults[endpoint];
     if (!faults) return NO_FAULT;
     if (faults.delayMs && faults.delayMs > 0) await this.delay(faults.delayMs);
-    if (this.roll(faults.slowRate)) {
+    if (this.roll(faults.slowRate, endpoint, "slow")) {
       this.count(endpoint, "slow");
       await this.delay(faults.slowMs ?? DEFAULT_SLOW_MS);
     }
-    const refusal = this.rollRefusal(faults);
+    const refusal = this.rollRefusal(endpoint, faults);
     if (refusal) {
       this.count(endpoint, refusal.kind);
       if (refusal.kind !== "htmlAnswer") {
@@ -151,12 +163,13 @@ export class FaultInjector {
       }
       return { ...NO_FAULT, refusal };
     }
-    const resetMidPut = endpoint === "partPut" && this.roll(faults.resetMidPutRate);
+    const resetMidPut =
+      endpoint === "partPut" && this.roll(faults.resetMidPutRate, endpoint, "resetMidPut");
     if (resetMidPut) {
       this.count(endpoint, "resetMidPut");
       return { ...NO_FAULT, resetMidPut };
     }
-    const loseAnswer = this.roll(faults.lostAnswerRate);
+    const loseAnswer = this.roll(faults.lostAnswerRate, endpoint, "lostAnswer");
     if (loseAnswer) this.count(endpoint, "lostAnswer");
     return { ...NO_FAULT, loseAnswer };
   }
@@ -167,7 +180,7 @@ export class FaultInjector {
    */
   failsAfterFirstReport(index: number): boolean {
     const listed = this.faults.failChunksOnFirstReport?.includes(index) ?? false;
-    const fails = listed || this.roll(this.faults.failChunkRate);
+    const fails = listed || this.roll(this.faults.failChunkRate, "report", "failChunk");
     if (fails) this.count("report", "failChunk");
     return fails;
   }
@@ -210,20 +223,24 @@ export class FaultInjector {
     this.kindCounts[key] = (this.kindCounts[key] ?? 0) + 1;
   }
 
-  private rollRefusal(faults: EndpointFaults): FaultRefusal | undefined {
-    if (this.roll(faults.error500Rate)) return { kind: "500" };
-    if (this.roll(faults.error429Rate)) {
+  private rollRefusal(endpoint: FaultEndpoint, faults: EndpointFaults): FaultRefusal | undefined {
+    if (this.roll(faults.error500Rate, endpoint, "500")) return { kind: "500" };
+    if (this.roll(faults.error429Rate, endpoint, "429")) {
       return {
         kind: "429",
         retryAfterSeconds: faults.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
       };
     }
-    if (this.roll(faults.htmlAnswerRate)) return { kind: "htmlAnswer" };
+    if (this.roll(faults.htmlAnswerRate, endpoint, "htmlAnswer")) return { kind: "htmlAnswer" };
     return undefined;
   }
 
-  private roll(rate: number | undefined): boolean {
-    return rate !== undefined && rate > 0 && this.random() < rate;
+  private roll(
+    rate: number | undefined,
+    endpoint: FaultEndpoint,
+    kind: FaultRoll["kind"],
+  ): boolean {
+    return rate !== undefined && rate > 0 && this.random({ endpoint, kind }) < rate;
   }
 
   private delay(ms: number): Promise<void> {

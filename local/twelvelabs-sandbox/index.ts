@@ -6,6 +6,8 @@ export type {
   EndpointFaults,
   FaultEndpoint,
   FaultKind,
+  FaultRandom,
+  FaultRoll,
   PartPutFaults,
   SandboxFaults,
 } from "./faults.js";

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
 import { InvalidInputError } from "../../functions/core/errors.js";
-import type { AnswerRewriter, SandboxFaults } from "./faults.js";
+import type { AnswerRewriter, FaultRandom, SandboxFaults } from "./faults.js";
 import { validateFaults } from "./faults-schema.js";
 
 const MiB = 1024 * 1024;
@@ -65,8 +65,12 @@ export interface TwelveLabsSandboxOptions {
    * `advanceClock` jumps it forward, whichever clock it is. @default Date.now
    */
   readonly now?: () => number;
-  /** Random source of the fault rolls, in [0, 1); pass a seeded one to repeat a run. @default Math.random */
-  readonly random?: () => number;
+  /**
+   * Random source of the fault rolls, in [0, 1); pass a seeded one to repeat a run, or one that
+   * reads each roll's endpoint and fault to script which call meets which fault.
+   * @default Math.random
+   */
+  readonly random?: FaultRandom;
   /**
    * How `delayMs` and `slowMs` waits are made; tests pass a gate they hold and release instead
    * of a timer. `stop()` releases pending waits either way. @default a timer

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type LocalRelay, startLocalRelay } from "../../local/local-relay.js";
+import type { FaultEndpoint, FaultRoll } from "../../local/twelvelabs-sandbox/index.js";
 import {
   captureOutput,
   drop,
@@ -22,23 +23,11 @@ const MAX_FILE_SIZE = 8 * MiB;
 
 /** A fault roll that never hits (every rate in these tests is below it). */
 const NO_FAULT = 0.999;
-/** The endpoints whose fault rolls a test scripts. */
-type Endpoint = "create" | "presignedUrls" | "report" | "status" | "partPut";
 /**
- * Each endpoint's delay, by which the sandbox's `sleep` gate tells which endpoint's call is
- * about to roll: a call rolls its faults right after its delay, before any other call runs.
+ * The one fault each endpoint's next roll for it meets, then none: the sandbox names every
+ * roll's endpoint and fault, so a test scripts which call fails whatever order calls come in.
  */
-const TAG_MS: Record<Endpoint, number> = {
-  create: 1,
-  presignedUrls: 2,
-  report: 3,
-  status: 4,
-  partPut: 5,
-};
-/** Scripted fault rolls of the sandbox per endpoint, consumed in that endpoint's call order; then none hits. */
-const rolls: Partial<Record<Endpoint, number[]>> = {};
-/** The endpoint whose call passed the sleep gate last, so whose rolls come next. */
-let rolling: Endpoint | undefined;
+const planned: Partial<Record<FaultEndpoint, FaultRoll["kind"]>> = {};
 
 let relay: LocalRelay;
 let output: ReturnType<typeof captureOutput>;
@@ -52,11 +41,10 @@ beforeAll(async () => {
       chunkSize: CHUNK,
       minChunkSize: CHUNK,
       initialUrls: 3,
-      random: () => (rolling && rolls[rolling]?.shift()) ?? NO_FAULT,
-      // The gate releases each delay at once and only tags the endpoint whose rolls follow: a
-      // call rolls in the same turn its delay ends, so no other call's rolls come between.
-      sleep: async (ms) => {
-        rolling = (Object.keys(TAG_MS) as Endpoint[]).find((e) => TAG_MS[e] === ms);
+      random: ({ endpoint, kind }) => {
+        if (planned[endpoint] !== kind) return NO_FAULT;
+        delete planned[endpoint];
+        return 0;
       },
     },
     // Two chunks per Map item, so a few MiB make several batches.
@@ -66,8 +54,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   relay.sandbox?.setFaults({});
-  for (const endpoint of Object.keys(rolls) as Endpoint[]) delete rolls[endpoint];
-  rolling = undefined;
+  for (const endpoint of Object.keys(planned) as FaultEndpoint[]) delete planned[endpoint];
 });
 
 afterAll(async () => {
@@ -167,35 +154,29 @@ describe("the relay, end to end: faults", () => {
   });
 
   it("rides out 429s and 500s from every endpoint and from chunk PUTs", async () => {
-    // One fault on each endpoint's first call, whatever order the concurrent calls come in: a
-    // flaky API call rolls for a 500 and then, if it missed, for a 429; a PUT only for a 500.
-    // 0 hits any rate, so no call fails twice and none can exhaust its retries.
-    Object.assign(rolls, {
-      create: [0],
-      presignedUrls: [NO_FAULT, 0],
-      report: [0],
-      status: [NO_FAULT, 0],
-      partPut: [0],
-    } satisfies Record<Endpoint, number[]>);
-    const flaky = (endpoint: Endpoint) => ({
-      error500Rate: 0.2,
-      error429Rate: 0.2,
-      retryAfterSeconds: 0,
-      delayMs: TAG_MS[endpoint],
-    });
+    // One fault on each endpoint's first call, whatever order the concurrent calls come in,
+    // so no call fails twice and none can exhaust its retries.
+    Object.assign(planned, {
+      create: "500",
+      presignedUrls: "429",
+      report: "500",
+      status: "429",
+      partPut: "500",
+    } satisfies Partial<Record<FaultEndpoint, FaultRoll["kind"]>>);
+    const flaky = { error500Rate: 0.2, error429Rate: 0.2, retryAfterSeconds: 0 };
     relay.sandbox?.setFaults({
-      create: flaky("create"),
-      presignedUrls: flaky("presignedUrls"),
-      report: flaky("report"),
-      status: flaky("status"),
-      partPut: { error500Rate: 0.3, delayMs: TAG_MS.partPut },
+      create: flaky,
+      presignedUrls: flaky,
+      report: flaky,
+      status: flaky,
+      partPut: { error500Rate: 0.3 },
     });
     const before = relay.sandbox?.faultsInjected() ?? {};
     const body = randomBytes(7 * CHUNK + 1);
     const relayed = await drop(relay, "faults/flaky.mp4", body);
     await expectDelivered(relay, relayed, body);
     // Every scripted fault was really hit: one per endpoint, and no other.
-    expect(Object.values(rolls).flat()).toEqual([]);
+    expect(planned).toEqual({});
     const after = relay.sandbox?.faultsInjected() ?? {};
     const hits = Object.entries(after).reduce(
       (sum, [endpoint, n]) => sum + n - (before[endpoint as keyof typeof before] ?? 0),
