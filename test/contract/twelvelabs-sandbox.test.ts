@@ -499,6 +499,8 @@ describe("TwelveLabs sandbox: status and list", () => {
     const etag = await upload(small, done, data, 1);
     await report(small, done.upload_id, [{ chunk_index: 1, proof: etag, chunk_size: KiB }]);
     const open = await createSession(small, 2 * KiB);
+    // A second open session of its own, so page 2 of one per page exists when run alone.
+    await createSession(small, KiB);
 
     const incomplete = small.sessions().filter((s) => s.status !== "completed");
     const all = await expectApi(
