@@ -56,3 +56,41 @@ export const S3_LIMITS = {
   /** Largest object S3 stores, in bytes (5 TiB): the ceiling of any relayed file. */
   maxObjectSize: 5 * 1024 * 1024 * MiB,
 } as const;
+
+/** Where SpatialGen is: the public origin, the direct-upload path off it, and the key header. */
+export const SPATIALGEN_ENDPOINTS = {
+  /** The public origin; `uploadsPath` hangs off it. */
+  origin: "https://spatialgen.com",
+  /** Base path of the direct-upload calls (start, part-urls, complete, cancel). */
+  uploadsPath: "/api/videos/uploads",
+  /** Header that carries the API key on every call (never sent to a presigned URL). */
+  apiKeyHeader: "X-SPATIALGEN-APPKEY",
+  /**
+   * Hosts its presigned part URLs point at: the docs' example URL is on
+   * `s3.us-west-004.spatialgen.com`, an S3-compatible store, not `*.amazonaws.com`.
+   */
+  presignedUrlHosts: ["*.spatialgen.com"],
+} as const;
+
+/** SpatialGen direct-upload limits, from its API reference (see shared/api-notes.md). */
+export const SPATIALGEN_LIMITS = {
+  /** Most part URLs one part-urls call may ask for (`count`, or entries of `partNumbers`). */
+  maxUrlsPerCall: 10_000,
+  /** Lifetime of one upload group, in seconds (5 days). */
+  groupLifetimeSeconds: 5 * 24 * 3600,
+  /**
+   * Lifetime of one presigned part URL, in seconds. Not published: the docs' example answer
+   * gives only `expiresAt`, so clients must read it; one hour is the sandbox's choice.
+   */
+  urlLifetimeSeconds: 3600,
+  /** File extensions each `fileRole` accepts, lower case with the dot. */
+  extensionsByRole: {
+    video: [".aivu", ".mp4", ".mov"],
+    video_left: [".mp4", ".mov"],
+    video_right: [".mp4", ".mov"],
+    audio: [".mp4", ".m4a"],
+    subtitle: [".srt"],
+    aime: [".aime"],
+    fcpxmld: [".zip"],
+  },
+} as const;
