@@ -1,35 +1,66 @@
 /**
- * `npm run sandbox -- [--port N] [--chunk-size SIZE] [--initial-urls N] [--faults JSON]
- * [--seed N]`: starts the local stack and the TwelveLabs sandbox, prints the base URL and API
- * key as env lines, and serves until SIGINT or SIGTERM, then prints the faults it injected.
+ * `npm run sandbox -- [--provider twelvelabs|spatialgen] [--port N] [--chunk-size SIZE]
+ * [--initial-urls N] [--faults JSON] [--seed N]`: starts the local stack and one provider's
+ * sandbox, prints its base URL and API key as env lines, and serves until SIGINT or SIGTERM,
+ * then prints the faults it injected.
  */
 
 import { parseArgs } from "node:util";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { S3_LIMITS } from "../functions/core/config/limits.js";
 import { formatSize, parseSizeInRange } from "./cli/parse-size.js";
 import { messageOf } from "./cli/text.js";
 import { seededRandom } from "./seeded-random.js";
+import {
+  type SpatialGenSandboxFaults,
+  validateSpatialGenFaults,
+} from "./spatialgen-sandbox/sandbox-faults.js";
 import type { SandboxFaults } from "./twelvelabs-sandbox/faults.js";
 import { validateFaults } from "./twelvelabs-sandbox/faults-schema.js";
 
 const USAGE =
-  "usage: npm run sandbox -- [--port N] [--chunk-size SIZE] [--initial-urls N] [--faults JSON] [--seed N]\n" +
+  "usage: npm run sandbox -- [--provider twelvelabs|spatialgen] [--port N] [--chunk-size SIZE]\n" +
+  "                          [--initial-urls N] [--faults JSON] [--seed N]\n" +
+  "  --provider      which API to emulate: twelvelabs or spatialgen (default: twelvelabs)\n" +
   `  --port          port on 127.0.0.1, 0..65535 (default: a free port)\n` +
-  "  --chunk-size    bytes per chunk, or with a unit (KiB, MiB, GiB): 8MiB;\n" +
-  `                  at least ${formatSize(S3_LIMITS.minPartSize)} (default: 8MiB)\n` +
-  "  --initial-urls  presigned URLs in the create answer, 0 or more (default: 5)\n" +
-  "  --faults        faults to inject, as JSON, e.g.\n" +
+  "  --chunk-size    bytes per chunk (TwelveLabs) or part (SpatialGen), or with a unit\n" +
+  `                  (KiB, MiB, GiB): 8MiB; at least ${formatSize(S3_LIMITS.minPartSize)}\n` +
+  "                  (default: 8MiB for TwelveLabs, 100MiB for SpatialGen)\n" +
+  "  --initial-urls  TwelveLabs only: presigned URLs in the create answer, 0 or more (default: 5)\n" +
+  "  --faults        faults to inject, as JSON, e.g. for TwelveLabs\n" +
   `                  '{"create":{"lostAnswerRate":0.05},"partPut":{"resetMidPutRate":0.1}}'\n` +
-  "                  (default: none)\n" +
+  "                  or for SpatialGen (start, partUrls, complete, cancel, partPut)\n" +
+  `                  '{"complete":{"error500Rate":0.1}}' (default: none)\n` +
   "  --seed          seed of the fault rolls, 0..4294967295, so a run repeats (default: random)";
 
-/** Options of the CLI, as numbers. */
-interface CliOptions {
+/** The sandboxes the CLI can start. */
+const PROVIDERS = ["twelvelabs", "spatialgen"] as const;
+
+/** A sandbox the CLI can start. */
+type ProviderName = (typeof PROVIDERS)[number];
+
+/** Options of the CLI, as numbers; `faults` as checked by the chosen provider's schema. */
+type CliOptions = {
   readonly port?: number;
   readonly chunkSize?: number;
-  readonly initialUrls?: number;
-  readonly faults?: SandboxFaults;
   readonly seed?: number;
+} & (
+  | {
+      readonly provider: "twelvelabs";
+      readonly initialUrls?: number;
+      readonly faults?: SandboxFaults;
+    }
+  | { readonly provider: "spatialgen"; readonly faults?: SpatialGenSandboxFaults }
+);
+
+/** What `main` needs of a started sandbox. */
+interface StartedSandbox {
+  readonly envLines: string;
+  readonly name: string;
+  faultCounts(): Readonly<Record<string, number>>;
+  /** Sessions (TwelveLabs) or groups (SpatialGen) opened so far. */
+  opened(): string;
+  stop(): Promise<void>;
 }
 
 /** A command line the CLI cannot run with; the message says why. */
@@ -57,7 +88,7 @@ function parseChunkSize(text: string | undefined): number | undefined {
 }
 
 /** `--faults`: JSON of the sandbox's faults, checked by the sandbox's own schema. */
-function parseFaults(text: string | undefined): SandboxFaults | undefined {
+function parseFaults<F>(text: string | undefined, validate: (json: unknown) => F): F | undefined {
   if (text === undefined) return undefined;
   let json: unknown;
   try {
@@ -66,14 +97,25 @@ function parseFaults(text: string | undefined): SandboxFaults | undefined {
     throw new UsageError("--faults must be JSON");
   }
   try {
-    return validateFaults(json);
+    return validate(json);
   } catch (error) {
     throw new UsageError(`--faults: ${messageOf(error)}`);
   }
 }
 
+/** `--provider`, or the default. */
+function parseProvider(text: string | undefined): ProviderName {
+  if (text === undefined) return "twelvelabs";
+  const provider = PROVIDERS.find((name) => name === text);
+  if (!provider) {
+    throw new UsageError(`--provider must be one of ${PROVIDERS.join(", ")}, got "${text}"`);
+  }
+  return provider;
+}
+
 function parseCli(argv: string[]): CliOptions {
   let values: {
+    provider?: string;
     port?: string;
     "chunk-size"?: string;
     "initial-urls"?: string;
@@ -84,6 +126,7 @@ function parseCli(argv: string[]): CliOptions {
     ({ values } = parseArgs({
       args: argv,
       options: {
+        provider: { type: "string" },
         port: { type: "string" },
         "chunk-size": { type: "string" },
         "initial-urls": { type: "string" },
@@ -96,12 +139,68 @@ function parseCli(argv: string[]): CliOptions {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return {
+  const common = {
     port: parseInteger("port", values.port, 0, 65_535),
     chunkSize: parseChunkSize(values["chunk-size"]),
-    initialUrls: parseInteger("initial-urls", values["initial-urls"], 0, Number.MAX_SAFE_INTEGER),
-    faults: parseFaults(values.faults),
     seed: parseInteger("seed", values.seed, 0, 0xffff_ffff),
+  };
+  if (parseProvider(values.provider) === "spatialgen") {
+    if (values["initial-urls"] !== undefined) {
+      throw new UsageError("--initial-urls is for --provider twelvelabs only");
+    }
+    return {
+      ...common,
+      provider: "spatialgen",
+      faults: parseFaults(values.faults, validateSpatialGenFaults),
+    };
+  }
+  return {
+    ...common,
+    provider: "twelvelabs",
+    initialUrls: parseInteger("initial-urls", values["initial-urls"], 0, Number.MAX_SAFE_INTEGER),
+    faults: parseFaults(values.faults, validateFaults),
+  };
+}
+
+/** Starts the chosen sandbox on the local stack. */
+async function startSandbox(
+  options: CliOptions,
+  s3: { readonly client: S3Client; readonly endpoint: string },
+): Promise<StartedSandbox> {
+  if (options.provider === "spatialgen") {
+    const { startSpatialGenSandbox } = await import("./spatialgen-sandbox/index.js");
+    const sandbox = await startSpatialGenSandbox({
+      s3: s3.client,
+      s3Endpoint: s3.endpoint,
+      port: options.port,
+      partSize: options.chunkSize,
+      faults: options.faults,
+      random: options.seed === undefined ? undefined : seededRandom(options.seed),
+    });
+    return {
+      envLines: `SPATIALGEN_BASE_URL=${sandbox.baseUrl}\nSPATIALGEN_API_KEY=${sandbox.apiKey}\n`,
+      name: "SpatialGen",
+      faultCounts: () => sandbox.faultCounts(),
+      opened: () => `groups ${sandbox.groups().length}`,
+      stop: () => sandbox.stop(),
+    };
+  }
+  const { startTwelveLabsSandbox } = await import("./twelvelabs-sandbox/index.js");
+  const sandbox = await startTwelveLabsSandbox({
+    s3: s3.client,
+    s3Endpoint: s3.endpoint,
+    port: options.port,
+    chunkSize: options.chunkSize,
+    initialUrls: options.initialUrls,
+    faults: options.faults,
+    random: options.seed === undefined ? undefined : seededRandom(options.seed),
+  });
+  return {
+    envLines: `TWELVELABS_BASE_URL=${sandbox.baseUrl}\nTWELVELABS_API_KEY=${sandbox.apiKey}\n`,
+    name: "TwelveLabs",
+    faultCounts: () => sandbox.faultCounts(),
+    opened: () => `sessions ${sandbox.sessionsCreated()}`,
+    stop: () => sandbox.stop(),
   };
 }
 
@@ -116,32 +215,21 @@ async function main(): Promise<void> {
 
   // Loaded only once the arguments are good, so that a bad command line fails at once.
   const { startLocalStack } = await import("./local-stack.js");
-  const { startTwelveLabsSandbox } = await import("./twelvelabs-sandbox/index.js");
   const stack = await startLocalStack();
-  const sandbox = await startTwelveLabsSandbox({
-    s3: stack.s3.client,
-    s3Endpoint: stack.s3.endpoint,
-    port: options.port,
-    chunkSize: options.chunkSize,
-    initialUrls: options.initialUrls,
-    faults: options.faults,
-    random: options.seed === undefined ? undefined : seededRandom(options.seed),
-  }).catch(async (error: unknown) => {
+  const sandbox = await startSandbox(options, stack.s3).catch(async (error: unknown) => {
     await stack.stop();
     throw error;
   });
 
   // The one place a key is printed: it is the user's own local key, for their environment.
-  process.stdout.write(
-    `TWELVELABS_BASE_URL=${sandbox.baseUrl}\nTWELVELABS_API_KEY=${sandbox.apiKey}\n`,
-  );
-  process.stderr.write("TwelveLabs sandbox serving; press Ctrl-C to stop.\n");
+  process.stdout.write(sandbox.envLines);
+  process.stderr.write(`${sandbox.name} sandbox serving; press Ctrl-C to stop.\n`);
 
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
-    process.stderr.write(`${faultSummary(sandbox.faultCounts(), sandbox.sessionsCreated())}\n`);
+    process.stderr.write(`${faultSummary(sandbox.faultCounts(), sandbox.opened())}\n`);
     sandbox
       .stop()
       .then(() => stack.stop())
@@ -157,12 +245,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", shutdown);
 }
 
-/** One line: sessions created and each fault injected, e.g. `sessions 12; create.lostAnswer 2`. */
-function faultSummary(counts: Readonly<Record<string, number>>, sessions: number): string {
+/** One line: what was opened and each fault injected, e.g. `sessions 12; create.lostAnswer 2`. */
+function faultSummary(counts: Readonly<Record<string, number>>, opened: string): string {
   const faults = Object.entries(counts)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([key, count]) => `${key} ${count}`);
-  return [`sessions ${sessions}`, ...faults].join("; ");
+  return [opened, ...faults].join("; ");
 }
 
 main().catch((error: unknown) => {

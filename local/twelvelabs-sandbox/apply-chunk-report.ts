@@ -3,9 +3,9 @@
  * count the batch only if all of them hold.
  */
 
-import { unquoteEtag } from "../../functions/core/etag.js";
 import type { CompletedChunk } from "../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
-import { SandboxHttpError } from "./http-io.js";
+import { SandboxHttpError } from "../sandbox-kit/http-io.js";
+import { normalizeEtag } from "../sandbox-kit/stored-part.js";
 import type { UploadSessionState } from "./session-store.js";
 
 /** What one report batch changed. */
@@ -14,11 +14,6 @@ export interface ChunkReportOutcome {
   readonly processed: number;
   /** Chunks of this batch that were already completed (or repeated within it). */
   readonly duplicates: number;
-}
-
-/** Clients send the ETag with or without its surrounding quotes; both name the same part. */
-export function normalizeEtag(etag: string): string {
-  return unquoteEtag(etag).toLowerCase();
 }
 
 /**

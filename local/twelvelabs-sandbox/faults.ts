@@ -1,44 +1,43 @@
 /**
- * Fault injection for the sandbox: per-endpoint delays, slow answers, 500s, 429s (with
- * `Retry-After`), proxy HTML pages, lost answers and reset part PUTs, plus chunks failed after
- * their first report. Every roll draws from one random source, so a seeded run repeats.
+ * The TwelveLabs sandbox's faults: its endpoint names, its fault settings (the kit's per-endpoint
+ * faults, plus chunks failed after their first report), and the kit's injector with that one
+ * roll of its own.
  */
 
-/** Faults of one endpoint. Rates are probabilities from 0 to 1; a rate of 0 never rolls. */
-export interface EndpointFaults {
-  /** Probability of answering 500 instead of processing. @default 0 */
-  readonly error500Rate?: number;
-  /** Probability of answering 429 (with `Retry-After`) instead of processing. @default 0 */
-  readonly error429Rate?: number;
-  /** `Retry-After` of a 429, in seconds. @default 1 */
-  readonly retryAfterSeconds?: number;
-  /** Wait before every call is processed and answered, in milliseconds. @default 0 */
-  readonly delayMs?: number;
-  /** Probability that a call waits `slowMs` more before it is processed and answered. @default 0 */
-  readonly slowRate?: number;
-  /** Wait of a slow call, in milliseconds. @default 5000 */
-  readonly slowMs?: number;
-  /**
-   * Probability of a `200` with `Content-Type: text/html` and a proxy's error page instead of
-   * the answer; the call is not processed. @default 0
-   */
-  readonly htmlAnswerRate?: number;
-  /**
-   * Probability that the call is processed completely (a create creates its session, a report
-   * is applied, a part is stored) and then the connection is destroyed without an answer, as
-   * when a proxy loses it. @default 0
-   */
-  readonly lostAnswerRate?: number;
-}
+import type { AnswerRewriter as KitAnswerRewriter } from "../sandbox-kit/api-listener.js";
+import {
+  type EndpointFaults,
+  FaultInjector,
+  type FaultRandom as KitFaultRandom,
+  type FaultRoll as KitFaultRoll,
+  type PartPutFaults,
+} from "../sandbox-kit/faults.js";
 
-/** Faults of part PUTs through the presigned-URL gate. */
-export interface PartPutFaults extends EndpointFaults {
-  /**
-   * Probability that the connection is destroyed after part of the body was read; nothing is
-   * stored. @default 0
-   */
-  readonly resetMidPutRate?: number;
-}
+export type { EndpointFaults, FaultKind, PartPutFaults } from "../sandbox-kit/faults.js";
+
+/** Name of an endpoint that faults can be injected into. */
+export type FaultEndpoint = "create" | "presignedUrls" | "report" | "status" | "list" | "partPut";
+
+/** An API endpoint (every fault endpoint but the part PUT gate). */
+export type ApiEndpoint = Exclude<FaultEndpoint, "partPut">;
+
+/** The API endpoints, in the order their faults are listed. */
+export const API_ENDPOINTS = [
+  "create",
+  "presignedUrls",
+  "report",
+  "status",
+  "list",
+] as const satisfies readonly ApiEndpoint[];
+
+/** Rewrites the JSON body of a successful API answer just before it is sent. */
+export type AnswerRewriter = KitAnswerRewriter<ApiEndpoint>;
+
+/** One roll of the dice: which endpoint's call, for which fault. */
+export type FaultRoll = KitFaultRoll<FaultEndpoint>;
+
+/** A random source of fault rolls: a number in [0, 1) per roll; below the rate, the fault hits. */
+export type FaultRandom = KitFaultRandom<FaultEndpoint>;
 
 /** Faults of every sandbox endpoint; `partPut` applies to PUTs through the presigned-URL gate. */
 export interface SandboxFaults {
@@ -61,119 +60,8 @@ export interface SandboxFaults {
   readonly failChunkRate?: number;
 }
 
-/** Name of an endpoint that faults can be injected into. */
-export type FaultEndpoint = "create" | "presignedUrls" | "report" | "status" | "list" | "partPut";
-
-/** An API endpoint (every fault endpoint but the part PUT gate). */
-export type ApiEndpoint = Exclude<FaultEndpoint, "partPut">;
-
-/**
- * Rewrites the JSON body of a successful API answer just before it is sent, so that tests can
- * produce any answer shape (missing fields, nulls, unknown statuses). What it returns is sent as
- * JSON; `undefined` sends an empty body.
- */
-export type AnswerRewriter = (endpoint: ApiEndpoint, answer: unknown) => unknown;
-
-/**
- * What an injected fault counts as: `faultCounts()` keys are `<endpoint>.<kind>`. `clientGone`
- * is no fault but an observation: the client closed the connection before its answer was written.
- */
-export type FaultKind =
-  | "500"
-  | "429"
-  | "slow"
-  | "htmlAnswer"
-  | "lostAnswer"
-  | "resetMidPut"
-  | "failChunk"
-  | "clientGone";
-
-/**
- * One roll of the dice: which endpoint's call, for which fault. A random source may read it to
- * script exactly which call meets which fault; a seeded source ignores it.
- */
-export interface FaultRoll {
-  readonly endpoint: FaultEndpoint;
-  readonly kind: Exclude<FaultKind, "clientGone">;
-}
-
-/** A random source of fault rolls: a number in [0, 1) per roll; below the rate, the fault hits. */
-export type FaultRandom = (roll: FaultRoll) => number;
-
-/** An answer a fault puts in place of processing the call. */
-export type FaultRefusal =
-  | { readonly kind: "500" }
-  | { readonly kind: "429"; readonly retryAfterSeconds: number }
-  | { readonly kind: "htmlAnswer" };
-
-/** What the rolls of one call decided. */
-export interface FaultPlan {
-  /** Answer this instead of processing the call. */
-  readonly refusal?: FaultRefusal;
-  /** Part PUTs only: read part of the body, then destroy the connection. */
-  readonly resetMidPut: boolean;
-  /** Process the call, then destroy the connection instead of answering. */
-  readonly loseAnswer: boolean;
-}
-
-const NO_FAULT: FaultPlan = { resetMidPut: false, loseAnswer: false };
-const DEFAULT_RETRY_AFTER_SECONDS = 1;
-const DEFAULT_SLOW_MS = 5000;
-
-/** Rolls the configured faults of each call; `cancel()` releases every pending delay at once. */
-export class FaultInjector {
-  private faults: SandboxFaults;
-  private readonly pending = new Set<{ timer?: NodeJS.Timeout; release: () => void }>();
-  private readonly callCounts: Partial<Record<FaultEndpoint, number>> = {};
-  private readonly injectedCounts: Partial<Record<FaultEndpoint, number>> = {};
-  private readonly kindCounts: Record<string, number> = {};
-
-  constructor(
-    faults: SandboxFaults = {},
-    private readonly random: FaultRandom = Math.random,
-    /** How delays wait; tests pass a gate they release. @default a timer */
-    private readonly sleep?: (ms: number) => Promise<void>,
-  ) {
-    this.faults = faults;
-  }
-
-  /** Replaces every configured fault. */
-  set(faults: SandboxFaults): void {
-    this.faults = faults;
-  }
-
-  /**
-   * Waits the endpoint's delay (and, if rolled, its slow wait), then rolls what the call meets.
-   * The rolls run in a fixed order and only for rates above 0, so a seeded run repeats.
-   */
-  async inject(endpoint: FaultEndpoint): Promise<FaultPlan> {
-    this.callCounts[endpoint] = (this.callCounts[endpoint] ?? 0) + 1;
-    const faults: PartPutFaults | undefined = this.faults[endpoint];
-    if (!faults) return NO_FAULT;
-    if (faults.delayMs && faults.delayMs > 0) await this.delay(faults.delayMs);
-    if (this.roll(faults.slowRate, endpoint, "slow")) {
-      this.count(endpoint, "slow");
-      await this.delay(faults.slowMs ?? DEFAULT_SLOW_MS);
-    }
-    const refusal = this.rollRefusal(endpoint, faults);
-    if (refusal) {
-      this.count(endpoint, refusal.kind);
-      if (refusal.kind !== "htmlAnswer") {
-        this.injectedCounts[endpoint] = (this.injectedCounts[endpoint] ?? 0) + 1;
-      }
-      return { ...NO_FAULT, refusal };
-    }
-    const resetMidPut =
-      endpoint === "partPut" && this.roll(faults.resetMidPutRate, endpoint, "resetMidPut");
-    if (resetMidPut) {
-      this.count(endpoint, "resetMidPut");
-      return { ...NO_FAULT, resetMidPut };
-    }
-    const loseAnswer = this.roll(faults.lostAnswerRate, endpoint, "lostAnswer");
-    if (loseAnswer) this.count(endpoint, "lostAnswer");
-    return { ...NO_FAULT, loseAnswer };
-  }
-
+/** The kit's injector, plus the fail-after-first-report roll of the report call. */
+export class TwelveLabsFaultInjector extends FaultInjector<FaultEndpoint, SandboxFaults> {
   /**
    * Whether a chunk is failed right after its first accepted report: always if it is listed in
    * `failChunksOnFirstReport`, else with probability `failChunkRate`.
@@ -183,76 +71,5 @@ export class FaultInjector {
     const fails = listed || this.roll(this.faults.failChunkRate, "report", "failChunk");
     if (fails) this.count("report", "failChunk");
     return fails;
-  }
-
-  /** Counts one occurrence of a fault kind (or of `clientGone`) at an endpoint. */
-  count(endpoint: FaultEndpoint, kind: FaultKind): void {
-    this.increment(`${endpoint}.${kind}`);
-  }
-
-  /** Counts one jump of the sandbox clock, as `clock.advance`. */
-  countClockAdvance(): void {
-    this.increment("clock.advance");
-  }
-
-  /** Calls per endpoint so far, faulted or not: tests read which calls a client made. */
-  calls(): Readonly<Partial<Record<FaultEndpoint, number>>> {
-    return { ...this.callCounts };
-  }
-
-  /** 500s and 429s answered so far, per endpoint: proof that a test's faults were hit. */
-  injected(): Readonly<Partial<Record<FaultEndpoint, number>>> {
-    return { ...this.injectedCounts };
-  }
-
-  /** Every fault so far, as `<endpoint>.<kind>` → count (e.g. `"create.lostAnswer": 2`). */
-  counts(): Readonly<Record<string, number>> {
-    return { ...this.kindCounts };
-  }
-
-  /** Ends every pending delay now, so that no timer outlives the sandbox. */
-  cancel(): void {
-    for (const entry of this.pending) {
-      clearTimeout(entry.timer);
-      entry.release();
-    }
-    this.pending.clear();
-  }
-
-  private increment(key: string): void {
-    this.kindCounts[key] = (this.kindCounts[key] ?? 0) + 1;
-  }
-
-  private rollRefusal(endpoint: FaultEndpoint, faults: EndpointFaults): FaultRefusal | undefined {
-    if (this.roll(faults.error500Rate, endpoint, "500")) return { kind: "500" };
-    if (this.roll(faults.error429Rate, endpoint, "429")) {
-      return {
-        kind: "429",
-        retryAfterSeconds: faults.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS,
-      };
-    }
-    if (this.roll(faults.htmlAnswerRate, endpoint, "htmlAnswer")) return { kind: "htmlAnswer" };
-    return undefined;
-  }
-
-  private roll(
-    rate: number | undefined,
-    endpoint: FaultEndpoint,
-    kind: FaultRoll["kind"],
-  ): boolean {
-    return rate !== undefined && rate > 0 && this.random({ endpoint, kind }) < rate;
-  }
-
-  private delay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const entry: { timer?: NodeJS.Timeout; release: () => void } = { release: resolve };
-      const done = (): void => {
-        this.pending.delete(entry);
-        resolve();
-      };
-      if (this.sleep) this.sleep(ms).then(done, done);
-      else entry.timer = setTimeout(done, ms);
-      this.pending.add(entry);
-    });
   }
 }

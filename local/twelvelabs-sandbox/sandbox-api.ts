@@ -20,34 +20,26 @@ import type {
   DocumentedReportChunksAnswer,
   DocumentedStatusAnswer,
 } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
+import type { ApiAnswer } from "../sandbox-kit/api-listener.js";
+import { contentTypeFor } from "../sandbox-kit/content-type.js";
+import { SandboxHttpError } from "../sandbox-kit/http-io.js";
+import { parseOrThrow } from "../sandbox-kit/parse-request.js";
 import { applyChunkReport } from "./apply-chunk-report.js";
 import { planChunks } from "./chunk-plan.js";
-import { contentTypeFor } from "./content-type.js";
-import { SandboxHttpError } from "./http-io.js";
-import type { PartUrlSigner } from "./part-url-signer.js";
+import type { ChunkUrls } from "./part-url-signer.js";
 import {
   createUploadRequestSchema,
   pageQuerySchema,
-  parseOrThrow,
   presignedUrlsRequestSchema,
   reportRequestSchema,
 } from "./sandbox-schemas.js";
 import type { ChunkState, SessionStore, UploadSessionState } from "./session-store.js";
 import { paginate, rfc3339 } from "./wire-format.js";
 
-/**
- * Status and JSON body of one API answer. Each endpoint builds its body as the documented
- * answer's type (`satisfies`), so a field the docs do not have, or lack, fails to compile.
- */
-export interface ApiAnswer {
-  readonly status: number;
-  readonly body: unknown;
-}
-
 /** What the API needs. */
 export interface SandboxApiDeps {
   readonly store: SessionStore;
-  readonly signer: PartUrlSigner;
+  readonly signer: ChunkUrls;
   readonly s3: S3Client;
   readonly bucket: string;
   /** `http://127.0.0.1:<port>` of the sandbox, for the asset URL. */

@@ -4,16 +4,13 @@
  * adds on top (its limits, and the defaults a forgiving server fills in).
  */
 
-import type { z } from "zod";
 import {
   CompletedChunkSchema,
   createSessionBodySchema,
-  describeRequestIssues,
   PageQuerySchema,
   PresignedUrlsBodySchema,
   reportChunksBodySchema,
 } from "../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
-import { SandboxHttpError } from "./http-io.js";
 
 /** Asset types a create accepts. */
 export const ACCEPTED_ASSET_TYPES = ["video", "audio"] as const;
@@ -42,10 +39,3 @@ export const pageQuerySchema = PageQuerySchema.extend({
   page: PageQuerySchema.shape.page.default(1),
   page_limit: PageQuerySchema.shape.page_limit.default(10),
 });
-
-/** Parses `input` with `schema`, or throws a 400 that names every offending field. */
-export function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  throw new SandboxHttpError(400, "parameter_invalid", describeRequestIssues(result.error));
-}

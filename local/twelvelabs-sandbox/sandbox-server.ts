@@ -1,117 +1,52 @@
 /**
- * Routing of the sandbox's one HTTP port: the API under `/v1.3` (key check, faults, JSON), and
- * every other PUT to the presigned-URL gate.
+ * The routes of the TwelveLabs API under `/v1.3`; the kit's listener serves them (key check,
+ * faults, JSON) and sends every other PUT to the presigned-URL gate.
  */
 
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { apiRefusalAnswer, deliverAnswer } from "./fault-answers.js";
-import type { AnswerRewriter, ApiEndpoint, FaultInjector } from "./faults.js";
-import {
-  errorAnswer,
-  jsonAnswer,
-  type Outgoing,
-  readJsonBody,
-  SandboxHttpError,
-  writeAnswer,
-} from "./http-io.js";
-import type { PartGate } from "./part-gate.js";
-import type { ApiAnswer, SandboxApi } from "./sandbox-api.js";
+import type { IncomingMessage } from "node:http";
+import { type ApiRoute, decodePathSegment } from "../sandbox-kit/api-listener.js";
+import { type JsonBodyRules, readJsonBody, SandboxHttpError } from "../sandbox-kit/http-io.js";
+import type { ApiEndpoint } from "./faults.js";
+import type { SandboxApi } from "./sandbox-api.js";
 
 /** Path prefix of the API, as in `https://api.twelvelabs.io/v1.3`. */
 export const API_PREFIX = "/v1.3";
 
-/** What the router needs. */
-export interface SandboxRouterDeps {
-  readonly api: SandboxApi;
-  readonly gate: PartGate;
-  readonly faults: FaultInjector;
-  readonly apiKey: string;
-  /** The rewriter in force, read on every answer since tests may change it at any time. */
-  readonly rewriter: () => AnswerRewriter | undefined;
+/** Header of the API key. */
+export const API_KEY_HEADER = "x-api-key";
+
+/** Largest JSON body the API reads; the biggest real one (50 report entries) is a few KiB. */
+const BODY_RULES: JsonBodyRules = {
+  maxBytes: 1024 * 1024,
+  emptyIsUndefined: false,
+  invalidMessage: "request body is not valid JSON",
+};
+
+/** Reads the body of a POST; other calls carry none. */
+export function readApiBody(req: IncomingMessage): Promise<unknown> {
+  return req.method === "POST" ? readJsonBody(req, BODY_RULES) : Promise.resolve(undefined);
 }
 
-interface Route {
-  readonly endpoint: ApiEndpoint;
-  readonly call: (body: unknown, query: URLSearchParams) => Promise<ApiAnswer> | ApiAnswer;
+/** The route of a request under {@link API_PREFIX}; `undefined` for any other path. */
+export function routeOf(
+  api: SandboxApi,
+  method: string,
+  pathname: string,
+): ApiRoute<ApiEndpoint> | undefined {
+  if (!pathname.startsWith(`${API_PREFIX}/`)) return undefined;
+  return matchRoute(api, method, pathname.slice(API_PREFIX.length));
 }
 
-/** The request listener of the sandbox's HTTP server. */
-export function createSandboxRequestListener(deps: SandboxRouterDeps): RequestListener {
-  const keyDigest = digest(deps.apiKey);
-  return (req, res) => {
-    handle(deps, keyDigest, req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      writeAnswer(res, errorAnswer(asHttpError(error)));
-    });
-  };
-}
-
-async function handle(
-  deps: SandboxRouterDeps,
-  keyDigest: Buffer,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://sandbox.invalid");
-  if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
-    if (req.method === "PUT") return deps.gate.handle(req, res);
-    throw new SandboxHttpError(404, "not_found", "no such route");
-  }
-  const route = matchRoute(deps.api, req.method ?? "", url.pathname.slice(API_PREFIX.length));
-
-  const key = req.headers["x-api-key"];
-  if (typeof key !== "string" || !timingSafeEqual(digest(key), keyDigest)) {
-    throw new SandboxHttpError(403, "api_key_invalid", "the x-api-key header is missing or wrong");
-  }
-  const body = req.method === "POST" ? await readJsonBody(req) : undefined;
-
-  const plan = await deps.faults.inject(route.endpoint);
-  const answer = plan.refusal
-    ? apiRefusalAnswer(plan.refusal)
-    : await processCall(deps, route, body, url.searchParams);
-  deliverAnswer(res, answer, plan, deps.faults, route.endpoint);
-}
-
-/** Runs the call; its errors become answers too, so that a lost-answer fault loses them alike. */
-async function processCall(
-  deps: SandboxRouterDeps,
-  route: Route,
-  body: unknown,
-  query: URLSearchParams,
-): Promise<Outgoing> {
-  try {
-    const answer = await route.call(body, query);
-    const rewrite = deps.rewriter();
-    const ok = answer.status >= 200 && answer.status < 300;
-    return jsonAnswer(
-      answer.status,
-      ok && rewrite ? rewrite(route.endpoint, answer.body) : answer.body,
-    );
-  } catch (error) {
-    return errorAnswer(asHttpError(error));
-  }
-}
-
-/** Unexpected errors are answered without their message: it may carry S3 details. */
-function asHttpError(error: unknown): SandboxHttpError {
-  return error instanceof SandboxHttpError
-    ? error
-    : new SandboxHttpError(500, "internal_error", "internal error");
-}
-
-function matchRoute(api: SandboxApi, method: string, path: string): Route {
+function matchRoute(api: SandboxApi, method: string, path: string): ApiRoute<ApiEndpoint> {
   const segments = path.split("/").slice(1);
   if (segments[0] !== "assets" || segments[1] !== "multipart-uploads") {
     throw new SandboxHttpError(404, "not_found", "no such route");
   }
   const rawId = segments[2];
-  const uploadId = rawId === undefined ? undefined : safeDecode(rawId);
+  const uploadId =
+    rawId === undefined ? undefined : decodePathSegment(rawId, "malformed upload_id in the path");
   const tail = segments.slice(3);
-  let route: Route | undefined;
+  let route: ApiRoute<ApiEndpoint> | undefined;
   let known = true;
   if (uploadId === undefined) {
     if (method === "POST") route = { endpoint: "create", call: (body) => api.create(body) };
@@ -135,17 +70,4 @@ function matchRoute(api: SandboxApi, method: string, path: string): Route {
   if (route) return route;
   if (!known) throw new SandboxHttpError(404, "not_found", "no such route");
   throw new SandboxHttpError(405, "method_not_allowed", `${method} is not allowed here`);
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new SandboxHttpError(400, "parameter_invalid", "malformed upload_id in the path");
-  }
-}
-
-/** Keys are compared as digests, so the comparison takes the same time whatever the key. */
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
 }

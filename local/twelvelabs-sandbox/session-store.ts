@@ -1,7 +1,7 @@
 /**
- * In-memory state of the sandbox: upload sessions with their chunks, and every presigned URL
- * handed out. The S3 server keeps the bytes; this keeps what it cannot (which URL was issued for
- * which part and headers, its expiry, and the ETag and size of each stored part).
+ * In-memory state of the sandbox: upload sessions with their chunks. The S3 server keeps the
+ * bytes; this keeps what it cannot (the ETag and size of each stored part, what was reported);
+ * the kit's signer keeps the presigned URLs handed out.
  */
 
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
@@ -9,6 +9,7 @@ import type {
   DocumentedChunkStatus,
   DocumentedSessionStatus,
 } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
+import type { StoredPart } from "../sandbox-kit/stored-part.js";
 
 /** Session status on the wire. */
 export type SessionStatus = DocumentedSessionStatus;
@@ -18,14 +19,6 @@ export type StoredSessionStatus = Exclude<SessionStatus, "expired">;
 
 /** Chunk status on the wire. */
 export type ChunkStatus = DocumentedChunkStatus;
-
-/** A part the gate stored on S3 for a chunk. */
-export interface StoredPart {
-  /** ETag S3 answered, without quotes. */
-  readonly etag: string;
-  /** Bytes that went through the gate. */
-  readonly size: number;
-}
 
 /** One chunk of a session. */
 export interface ChunkState {
@@ -68,32 +61,10 @@ export interface UploadSessionState {
   reportedChunks?: Set<number>;
 }
 
-/** A presigned part URL as issued, keyed by its signature. */
-export interface IssuedUrl {
-  readonly signature: string;
-  readonly uploadId: string;
-  readonly partNumber: number;
-  /** Path of the URL, as issued. */
-  readonly pathname: string;
-  /** Every query parameter, sorted ({@link canonicalQuery}), so that a tampered query differs. */
-  readonly canonicalQuery: string;
-  readonly expiresAt: number;
-  readonly headers: Readonly<Record<string, string>>;
-}
-
-/** Sorted `name=value` pairs of a query, so that order does not matter but every value does. */
-export function canonicalQuery(params: URLSearchParams): string {
-  return [...params.entries()]
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
-    .sort()
-    .join("&");
-}
-
-/** Sessions, chunks and issued URLs, kept in memory for the life of one sandbox. */
+/** Sessions and their chunks, kept in memory for the life of one sandbox. */
 export class SessionStore {
   private readonly sessions = new Map<string, UploadSessionState>();
   private readonly byAsset = new Map<string, string>();
-  private readonly issued = new Map<string, IssuedUrl>();
 
   constructor(private readonly now: () => number) {}
 
@@ -122,16 +93,6 @@ export class SessionStore {
   statusOf(session: UploadSessionState): SessionStatus {
     if (session.status === "active" && this.now() > session.expiresAt) return "expired";
     return session.status;
-  }
-
-  /** Remembers an issued URL. */
-  recordIssuedUrl(url: IssuedUrl): void {
-    this.issued.set(url.signature, url);
-  }
-
-  /** The issued URL with this signature, if any. */
-  issuedUrl(signature: string): IssuedUrl | undefined {
-    return this.issued.get(signature);
   }
 
   /** Records the part the gate stored for a chunk; a re-PUT replaces it. */

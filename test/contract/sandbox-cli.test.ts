@@ -113,6 +113,99 @@ describe("npm run sandbox", () => {
     expect(stderr).toMatch(/sessions 0; create\.htmlAnswer 1/);
   });
 
+  it("starts the SpatialGen sandbox with --provider spatialgen, and its faults by its names", async () => {
+    const child = runCli([
+      "--provider",
+      "spatialgen",
+      "--faults",
+      '{"start":{"htmlAnswerRate":1}}',
+    ]);
+    let stderr = "";
+    child.stderr?.on("data", (data: Buffer) => {
+      stderr += data.toString();
+    });
+    if (!child.stdout) throw new Error("no stdout");
+    const lines: string[] = [];
+    for await (const line of createInterface({ input: child.stdout })) {
+      lines.push(line);
+      if (lines.length === 2) break;
+    }
+    expect(lines[0]).toMatch(/^SPATIALGEN_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lines[1]).toMatch(/^SPATIALGEN_API_KEY=\S+$/);
+    const baseUrl = lines[0]?.slice("SPATIALGEN_BASE_URL=".length) ?? "";
+    const apiKey = lines[1]?.slice("SPATIALGEN_API_KEY=".length) ?? "";
+
+    const start = (key: string) =>
+      request(`${baseUrl}/api/videos/uploads`, {
+        method: "POST",
+        headers: { "X-SPATIALGEN-APPKEY": key, "content-type": "application/json" },
+        body: JSON.stringify({
+          videoName: "a",
+          layout: "2D",
+          files: [{ fileName: "a.mp4", fileRole: "video", sizeBytes: 200 * MiB }],
+        }),
+      });
+    const refused = await start(`${apiKey}x`);
+    await refused.body.text();
+    expect(refused.statusCode).toBe(403);
+    const html = await start(apiKey);
+    expect(String(html.headers["content-type"])).toMatch(/^text\/html/);
+    await html.body.text();
+
+    child.kill("SIGTERM");
+    expect(await exitCode(child)).toBe(0);
+    expect(stderr).toMatch(/groups 0; start\.htmlAnswer 1/);
+  });
+
+  it("plans SpatialGen parts of 100 MiB by default, and of --chunk-size when given", async () => {
+    const cases = [
+      { args: [] as string[], partSize: 100 * MiB },
+      { args: ["--chunk-size", "6MiB"], partSize: 6 * MiB },
+    ];
+    await Promise.all(
+      cases.map(async ({ args, partSize }) => {
+        const child = runCli(["--provider", "spatialgen", ...args]);
+        if (!child.stdout) throw new Error("no stdout");
+        const lines: string[] = [];
+        for await (const line of createInterface({ input: child.stdout })) {
+          lines.push(line);
+          if (lines.length === 2) break;
+        }
+        const answer = await request(
+          `${lines[0]?.slice("SPATIALGEN_BASE_URL=".length)}/api/videos/uploads`,
+          {
+            method: "POST",
+            headers: {
+              "X-SPATIALGEN-APPKEY": lines[1]?.slice("SPATIALGEN_API_KEY=".length) ?? "",
+              "content-type": "application/json",
+            },
+            body: JSON.stringify({
+              videoName: "a",
+              layout: "2D",
+              files: [{ fileName: "a.mp4", fileRole: "video", sizeBytes: 200 * MiB }],
+            }),
+          },
+        );
+        const body = (await answer.body.json()) as { files: { partSizeBytes: number }[] };
+        expect(answer.statusCode).toBe(201);
+        expect(body.files[0]?.partSizeBytes, args.join(" ")).toBe(partSize);
+        child.kill("SIGTERM");
+        expect(await exitCode(child)).toBe(0);
+      }),
+    );
+  });
+
+  it("refuses an unknown --provider with a message and exit code 2", async () => {
+    const child = runCli(["--provider", "vimeo"]);
+    let stderr = "";
+    child.stderr?.on("data", (data: Buffer) => {
+      stderr += data.toString();
+    });
+    expect(await exitCode(child)).toBe(2);
+    expect(stderr).toMatch(/--provider must be one of twelvelabs, spatialgen, got "vimeo"/);
+    expect(stderr).toMatch(/usage: npm run sandbox/);
+  });
+
   it("refuses bad values with a message and exit code 2", async () => {
     const cases = [
       ["--port", "70000"],
@@ -123,6 +216,10 @@ describe("npm run sandbox", () => {
       ["--faults", '{"create":{"lostAnswerRate":2}}'],
       ["--seed", "-1"],
       ["--unknown"],
+      ["--provider", "spatialgen", "--initial-urls", "1"],
+      ["--provider", "spatialgen", "--faults", '{"create":{}}'],
+      ["--provider", "spatialgen", "--faults", '{"complete":{"error500Rate":2}}'],
+      ["--provider", "twelvelabs", "--faults", '{"start":{}}'],
     ];
     const outcomes = await Promise.all(
       cases.map(async (args) => {

@@ -1,5 +1,5 @@
 /**
- * The sandbox's clock: a base clock (the `now` option, or the real one) plus the jumps made with
+ * A sandbox's clock: a base clock (the `now` option, or the real one) plus the jumps made with
  * `advanceClock`, so a run can expire issued URLs and sessions without waiting for them.
  */
 

@@ -1,4 +1,4 @@
-/** The content type a chunk PUT must carry, chosen from the file name as the real API does. */
+/** The content type a part PUT must carry, chosen from the file name as the real APIs do. */
 
 const BY_EXTENSION: Readonly<Record<string, string>> = {
   mp4: "video/mp4",

@@ -1,7 +1,8 @@
-/** Reading requests and writing answers for the sandbox's HTTP server, JSON and S3-style XML. */
+/** Reading requests and writing answers for a sandbox's HTTP server, JSON and S3-style XML. */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DocumentedErrorBody } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
+import type { DocumentedErrorBody as SpatialGenErrorBody } from "../../functions/core/providers/spatialgen/spatialgen-documented-answers.js";
+import type { DocumentedErrorBody as TwelveLabsErrorBody } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 
 /** An answer other than 2xx, with the API's JSON error body `{code, message}`. */
 export class SandboxHttpError extends Error {
@@ -16,25 +17,33 @@ export class SandboxHttpError extends Error {
   }
 }
 
-/** Largest JSON body the API reads; the biggest real one (50 report entries) is a few KiB. */
-const MAX_JSON_BYTES = 1024 * 1024;
+/** How one API reads its JSON request bodies. */
+export interface JsonBodyRules {
+  /** Largest body read, in bytes; a larger one is a 413. */
+  readonly maxBytes: number;
+  /** Whether an empty (or blank) body reads as `undefined`; otherwise it is not JSON (400). */
+  readonly emptyIsUndefined: boolean;
+  /** Message of the 400 for a body that is not JSON. */
+  readonly invalidMessage: string;
+}
 
 /** Reads a JSON request body; 400 if it is not JSON, 413 if it is too large. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, rules: JsonBodyRules): Promise<unknown> {
   const parts: Buffer[] = [];
   let length = 0;
   for await (const part of req as AsyncIterable<Buffer>) {
     length += part.length;
-    if (length > MAX_JSON_BYTES) {
+    if (length > rules.maxBytes) {
       throw new SandboxHttpError(413, "payload_too_large", "request body is too large");
     }
     parts.push(part);
   }
   const text = Buffer.concat(parts).toString("utf8");
+  if (rules.emptyIsUndefined && text.trim().length === 0) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new SandboxHttpError(400, "parameter_invalid", "request body is not valid JSON");
+    throw new SandboxHttpError(400, "parameter_invalid", rules.invalidMessage);
   }
 }
 
@@ -61,9 +70,10 @@ export function jsonAnswer(
   };
 }
 
-/** The API's JSON error body `{code, message}` for an error. */
+/** The JSON error body `{code, message}` both APIs answer, for an error. */
 export function errorAnswer(error: SandboxHttpError): Outgoing {
-  const body = { code: error.code, message: error.message } satisfies DocumentedErrorBody;
+  const body = { code: error.code, message: error.message } satisfies TwelveLabsErrorBody &
+    SpatialGenErrorBody;
   return jsonAnswer(error.status, body, error.headers);
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { FaultEndpoint, FaultInjector, FaultPlan, FaultRefusal } from "./faults.js";
+import type { FaultPlan, FaultRefusal, FaultSource } from "./faults.js";
 import {
   errorAnswer,
   type Outgoing,
@@ -58,12 +58,12 @@ export function s3RefusalAnswer(refusal: FaultRefusal): Outgoing {
  * without a word) or the client already hung up (counted as `clientGone`, so that a soak can
  * tell sessions whose create answer nobody heard).
  */
-export function deliverAnswer(
+export function deliverAnswer<E extends string>(
   res: ServerResponse,
   answer: Outgoing,
   plan: FaultPlan,
-  faults: FaultInjector,
-  endpoint: FaultEndpoint,
+  faults: FaultSource<E>,
+  endpoint: E,
 ): void {
   if (res.destroyed || res.socket?.destroyed === true) {
     faults.count(endpoint, "clientGone");

@@ -1,0 +1,26 @@
+/** The sandbox's bucket on the local S3 server: made sure of at start, read back by tests. */
+
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { UploadStateError } from "../../functions/core/errors.js";
+
+/** Creates the bucket unless it is there already. */
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name !== "BucketAlreadyOwnedByYou" && name !== "BucketAlreadyExists") throw error;
+  }
+}
+
+/** Bytes of a stored object; `what` names it in the error if S3 answers no body. */
+export async function readObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  what: string,
+): Promise<Buffer> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!object.Body) throw new UploadStateError(`${what} has no body`);
+  return Buffer.from(await object.Body.transformToByteArray());
+}
