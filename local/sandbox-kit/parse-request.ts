@@ -1,7 +1,7 @@
 /** Reading a request with the core's own request schemas, as both sandboxes do. */
 
 import type { z } from "zod";
-import { describeRequestIssues } from "../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
+import { describeRequestIssues } from "../../functions/core/providers/check-request.js";
 import { SandboxHttpError } from "./http-io.js";
 
 /** Parses `input` with `schema`, or throws a 400 that names every offending field. */

@@ -3,7 +3,7 @@
  * uploads"), as zod schemas: the one definition of what a request may carry.
  *
  * Two sides read them, as for TwelveLabs: a client checks every request against them before it
- * is sent (`checkRequest` of `twelvelabs-requests.ts` works with any schema), and the local
+ * is sent (`checkRequest` of `../check-request.ts`), and the local
  * sandbox parses what it receives with them. The group rules the server enforces (layout,
  * roles, extensions, language tags, duplicates) are one pure function, {@link validateGroup},
  * that the start schema applies as a refinement, so a client refuses a group the server would.

@@ -25,10 +25,10 @@ import { InvalidInputError } from "../../errors.js";
 import { JsonApi, type JsonApiCall } from "../../http/json-api.js";
 import { parseAnswer } from "../../http/parse-answer.js";
 import { RetryPolicy } from "../../http/retry-policy.js";
+import { checkRequest } from "../check-request.js";
 import {
   type CompletedChunk,
   type CreateSessionBody,
-  checkRequest,
   createSessionBodySchema,
   PageQuerySchema,
   PresignedUrlsBodySchema,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidInputError } from "../../../../../functions/core/errors.js";
+import { checkRequest } from "../../../../../functions/core/providers/check-request.js";
 import {
   DocumentedCancelAnswerSchema,
   DocumentedCompleteAnswerSchema,
@@ -18,7 +19,6 @@ import {
   PartUrlsAnswerSchema,
   StartAnswerSchema,
 } from "../../../../../functions/core/providers/spatialgen/spatialgen-schemas.js";
-import { checkRequest } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-requests.js";
 
 /** The example answer of the part-urls page (seeds/004), verbatim but for the URL's query. */
 const SEED_PART_URLS_ANSWER = {
