@@ -17,6 +17,9 @@ import {
 } from "../../functions/core/providers/twelvelabs/twelvelabs-documented-answers.js";
 import type { TwelveLabsSandbox } from "../../local/twelvelabs-sandbox/index.js";
 
+import { type ApiCallOptions, type ApiResult, callJsonApi } from "./call-json-api.js";
+
+export type { ApiResult };
 /** `PresignedUrlChunk`. */
 export const presignedUrlChunkSchema = DocumentedPresignedUrlChunkSchema;
 /** Answer of create. */
@@ -32,35 +35,15 @@ export const listAnswerSchema = DocumentedListIncompleteAnswerSchema;
 /** The API's error body. */
 export const errorBodySchema = DocumentedErrorBodySchema;
 
-/** Status, headers and parsed JSON body of one API call. */
-export interface ApiResult {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: unknown;
-}
-
 /** Calls the sandbox API; `key: null` sends no key, a string sends that key. */
 export async function callApi(
   sandbox: TwelveLabsSandbox,
   method: "GET" | "POST",
   path: string,
-  options: { body?: unknown; rawBody?: string; key?: string | null } = {},
+  options: ApiCallOptions = {},
 ): Promise<ApiResult> {
   const key = options.key === undefined ? sandbox.apiKey : options.key;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (key !== null) headers["x-api-key"] = key;
-  const answer = await request(`${sandbox.baseUrl}${path}`, {
-    method,
-    headers,
-    body:
-      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await answer.body.text();
-  return {
-    status: answer.statusCode,
-    headers: answer.headers,
-    body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined,
-  };
+  return callJsonApi(method, `${sandbox.baseUrl}${path}`, "x-api-key", key, options);
 }
 
 /** Calls the API, expects `status`, and parses the body with `schema`. */

@@ -25,6 +25,9 @@ import {
 } from "../../functions/core/providers/spatialgen/spatialgen-schemas.js";
 import type { SpatialGenSandbox } from "../../local/spatialgen-sandbox/index.js";
 
+import { type ApiCallOptions, type ApiResult, callJsonApi } from "./call-json-api.js";
+
+export type { ApiResult };
 /** Each answer's strict documented schema and the relay's lenient one. */
 export const ANSWERS = {
   start: { strict: DocumentedStartAnswerSchema, lenient: StartAnswerSchema },
@@ -32,13 +35,6 @@ export const ANSWERS = {
   complete: { strict: DocumentedCompleteAnswerSchema, lenient: CompleteAnswerSchema },
   cancel: { strict: DocumentedCancelAnswerSchema, lenient: CancelAnswerSchema },
 } as const;
-
-/** Status, headers and parsed JSON body of one API call. */
-export interface ApiResult {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly body: unknown;
-}
 
 /** HTTP methods of the API. */
 export type ApiMethod = "POST" | "DELETE" | "GET" | "PUT";
@@ -48,23 +44,16 @@ export async function callApi(
   sandbox: SpatialGenSandbox,
   method: ApiMethod,
   path: string,
-  options: { body?: unknown; rawBody?: string; key?: string | null } = {},
+  options: ApiCallOptions = {},
 ): Promise<ApiResult> {
   const key = options.key === undefined ? sandbox.apiKey : options.key;
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (key !== null) headers[SPATIALGEN_ENDPOINTS.apiKeyHeader] = key;
-  const answer = await request(`${sandbox.baseUrl}${SPATIALGEN_ENDPOINTS.uploadsPath}${path}`, {
+  return callJsonApi(
     method,
-    headers,
-    body:
-      options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await answer.body.text();
-  return {
-    status: answer.statusCode,
-    headers: answer.headers,
-    body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined,
-  };
+    `${sandbox.baseUrl}${SPATIALGEN_ENDPOINTS.uploadsPath}${path}`,
+    SPATIALGEN_ENDPOINTS.apiKeyHeader,
+    key,
+    options,
+  );
 }
 
 /** Calls the API, expects `status`, and parses the body strictly and leniently; returns the strict reading. */
