@@ -25,8 +25,10 @@ import {
   addPoll,
   createUpload,
   getUpload,
+  type NewUpload,
   openTransfer,
   saveSession,
+  setAsset,
   setOutcome,
 } from "./store/upload-operations.js";
 import type {
@@ -41,9 +43,11 @@ import type {
 export {
   type ChunkRecord,
   type RecordedError,
+  requestOf,
   type SessionFields,
   type SourceObject,
   sessionFieldsOf,
+  sourcesOf,
   type UploadRecord,
   type UploadStatus,
 } from "./store/upload-records.js";
@@ -104,11 +108,12 @@ export class UploadStore {
     source: SourceObject,
     provider: string,
     rejection?: RecordedError,
+    group?: Pick<NewUpload, "sources" | "request">,
   ): Promise<{ created: boolean; record: UploadRecord }> {
     const now = this.#now();
     const created = await createUpload(
       this.#table,
-      { uploadKey, source, provider, ...(rejection ? { rejection } : {}) },
+      { uploadKey, source, provider, ...(rejection ? { rejection } : {}), ...group },
       now,
       this.#ttl(),
     );
@@ -176,6 +181,14 @@ export class UploadStore {
   /** Counts one more status poll and returns the count. */
   async countPoll(uploadKey: string): Promise<number> {
     return addPoll(this.#table, uploadKey, this.#now());
+  }
+
+  /**
+   * Records the asset id a provider gives at completion only. False when the upload already
+   * holds another id (a provider that changed its answer): the first one stands.
+   */
+  async recordAsset(uploadKey: string, assetId: string): Promise<boolean> {
+    return setAsset(this.#table, uploadKey, assetId, this.#now());
   }
 
   /** Marks the upload completed. Returns false if it already was (a repeated finish). */

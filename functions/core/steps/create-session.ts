@@ -8,10 +8,15 @@
  * later by transfer) and answers the same batches. A losing run's own session is abandoned.
  */
 
-import { type Batch, chunkRange, planBatches } from "../chunk-plan.js";
+import { type Batch, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
-import type { ChunkUrl } from "../provider.js";
-import { type ChunkRecord, sessionFieldsOf, type UploadRecord } from "../upload-store.js";
+import type { ChunkUrl, PlannedChunk } from "../provider.js";
+import {
+  type ChunkRecord,
+  requestOf,
+  sessionFieldsOf,
+  type UploadRecord,
+} from "../upload-store.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { parseInput, UploadRef } from "./step-inputs.js";
 
@@ -37,53 +42,54 @@ export async function createSession(
     if (record.status !== "admitted") {
       throw new UploadStateError(`upload ${uploadKey} is ${record.status}, not admitted`);
     }
-    const session = await deps.provider.createSession({
-      filename: record.source.key.split("/").pop() || record.source.key,
-      size: record.source.size,
-    });
+    const session = await deps.provider.createSession(requestOf(record));
     const claimed = await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
     if (claimed) {
-      const chunks = chunkPlan(
-        record.source.size,
-        session.chunkSize,
-        session.totalChunks,
-        session.urls,
+      await deps.store.savePlan(
+        uploadKey,
+        session.uploadId,
+        chunkRecords(session.plan, session.urls),
       );
-      await deps.store.savePlan(uploadKey, session.uploadId, chunks);
-      return { uploadKey, batches: planBatches(session.totalChunks, deps.settings.chunksPerBatch) };
+      return {
+        uploadKey,
+        batches: planBatches(session.plan.length, deps.settings.chunksPerBatch),
+      };
     }
     record = await deps.store.require(uploadKey);
   }
   return { uploadKey, batches: await finishPlan(record, deps) };
 }
 
-/** Chunk records for a session's geometry, with whatever URLs are at hand. */
-function chunkPlan(
-  sourceSize: number,
-  chunkSize: number,
-  totalChunks: number,
+/** Chunk records for the provider's plan, with whatever URLs are at hand. */
+function chunkRecords(
+  plan: readonly PlannedChunk[],
   urls: readonly ChunkUrl[] = [],
 ): ChunkRecord[] {
   const byIndex = new Map(urls.map((u) => [u.index, u]));
-  return Array.from({ length: totalChunks }, (_, i) => {
-    const { index, start, size } = chunkRange(i + 1, chunkSize, sourceSize);
+  return plan.map(({ index, file, start, size }) => {
     const url = byIndex.get(index);
-    return { index, start, size, ...(url ? { url: url.url, urlExpiresAt: url.expiresAt } : {}) };
+    return {
+      index,
+      ...(file > 0 ? { file } : {}),
+      start,
+      size,
+      ...(url ? { url: url.url, urlExpiresAt: url.expiresAt } : {}),
+    };
   });
 }
 
 /** The batches of a claimed session, after storing whatever part of its plan is missing. */
 async function finishPlan(
   record: UploadRecord,
-  deps: Pick<CreateSessionDeps, "store" | "settings">,
+  deps: Pick<CreateSessionDeps, "store" | "settings" | "provider">,
 ): Promise<Batch[]> {
-  const { uploadKey, uploadId, chunkSize, totalChunks } = record;
-  if (uploadId === undefined || chunkSize === undefined || totalChunks === undefined) {
+  const { uploadKey, uploadId, files, totalChunks } = record;
+  if (uploadId === undefined || files === undefined || totalChunks === undefined) {
     throw new UploadStateError(`upload ${uploadKey} has an incomplete session`);
   }
   if (record.status === "admitted") {
-    const chunks = chunkPlan(record.source.size, chunkSize, totalChunks);
-    await deps.store.savePlan(uploadKey, uploadId, chunks);
+    const plan = await deps.provider.planOf({ uploadId, files });
+    await deps.store.savePlan(uploadKey, uploadId, chunkRecords(plan));
   }
   return planBatches(totalChunks, deps.settings.chunksPerBatch);
 }

@@ -6,10 +6,10 @@
  */
 
 import { type Batch, batchesFor } from "../chunk-plan.js";
-import { SessionFailedError, UploadStateError } from "../errors.js";
+import { ProviderResponseError, SessionFailedError } from "../errors.js";
 import type { ChunkRecord } from "../upload-store.js";
-import { MAX_CHUNK_RESENDS, reportWithReconcile } from "./reconcile.js";
-import { reportUnreported } from "./report.js";
+import { MAX_CHUNK_RESENDS, proofsOf, reportWithReconcile } from "./reconcile.js";
+import { reportUnreported, sessionOf } from "./report.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { parseInput, UploadRef } from "./step-inputs.js";
 
@@ -31,8 +31,8 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
   const { uploadKey } = parseInput("poll", UploadRef, input);
   const record = await deps.store.require(uploadKey);
   if (record.status === "completed") return { uploadKey, state: "completed", batches: [] };
-  const { uploadId } = record;
-  if (!uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
+  const session = sessionOf(record);
+  const { uploadId } = session;
 
   const polls = await deps.store.countPoll(uploadKey);
   if (polls > deps.settings.maxPolls) {
@@ -44,15 +44,30 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
   }
   // One read serves both: reporting changes no chunk's ETag, and resets are returned.
   const chunks = await deps.store.getChunks(uploadKey);
-  const first = await reportUnreported(uploadKey, uploadId, chunks, deps);
+  const first = await reportUnreported(uploadKey, session, chunks, deps);
 
-  const status = await deps.provider.getStatus(uploadId);
-  if (status.state === "completed") return { uploadKey, state: "completed", batches: [] };
+  const resent = new Set(first.resend);
+  const status = await deps.provider.getStatus(
+    session,
+    proofsOf(chunks.filter((c) => !resent.has(c.index))),
+  );
+  if (status.state === "completed") {
+    if (
+      status.assetId !== undefined &&
+      !(await deps.store.recordAsset(uploadKey, status.assetId))
+    ) {
+      throw new ProviderResponseError(
+        `${deps.provider.name}.getStatus`,
+        `asset ${status.assetId} differs from the one recorded for upload ${uploadKey}`,
+      );
+    }
+    return { uploadKey, state: "completed", batches: [] };
+  }
   if (status.state !== "active") throw new SessionFailedError(uploadId, status.state);
 
   const failed = new Set(status.failedChunks);
   const lost = lostReports(chunks, status.completedIndexes, failed, new Set(first.resend));
-  const again = await reportWithReconcile(uploadKey, uploadId, lost, deps);
+  const again = await reportWithReconcile(uploadKey, session, lost, deps);
 
   const byIndex = new Map(chunks.map((c) => [c.index, c]));
   const refused = [...failed].find(

@@ -7,7 +7,7 @@
  */
 
 import { ProviderHttpError, SessionFailedError } from "../errors.js";
-import type { ChunkProof, Provider } from "../provider.js";
+import type { ChunkProof, Provider, SessionRef } from "../provider.js";
 import type { ChunkRecord, UploadStore } from "../upload-store.js";
 
 /** Times one chunk may be sent again after the provider lost or refused it. */
@@ -43,33 +43,38 @@ export function isDisagreement(error: unknown): error is ProviderHttpError {
 /** Reports the proofs of `chunks`; on a disagreement, settles it from the provider's status. */
 export async function reportWithReconcile(
   uploadKey: string,
-  uploadId: string,
+  session: SessionRef,
   chunks: readonly ChunkRecord[],
   deps: ReconcileDeps,
 ): Promise<ReportOutcome> {
-  const proofs: ChunkProof[] = chunks.flatMap((c) =>
-    c.etag ? [{ index: c.index, etag: c.etag, size: c.size }] : [],
-  );
+  const proofs = proofsOf(chunks);
   if (proofs.length === 0) return { reported: [], resend: [] };
+  let accepted: readonly number[] | undefined;
   try {
-    await deps.provider.reportChunks(uploadId, proofs);
+    ({ accepted } = await deps.provider.reportChunks(session, proofs));
   } catch (error) {
     if (!isDisagreement(error)) throw error;
-    return reconcile(uploadKey, uploadId, chunks, error, deps);
+    return reconcile(uploadKey, session, chunks, error, deps);
   }
-  const reported = proofs.map((p) => p.index);
-  await deps.store.recordReported(uploadKey, reported);
+  const reported = accepted ? [...accepted] : proofs.map((p) => p.index);
+  if (reported.length > 0) await deps.store.recordReported(uploadKey, reported);
   return { reported, resend: [] };
+}
+
+/** The proofs of the chunks that were sent. */
+export function proofsOf(chunks: readonly ChunkRecord[]): ChunkProof[] {
+  return chunks.flatMap((c) => (c.etag ? [{ index: c.index, etag: c.etag, size: c.size }] : []));
 }
 
 async function reconcile(
   uploadKey: string,
-  uploadId: string,
+  session: SessionRef,
   chunks: readonly ChunkRecord[],
   refusal: ProviderHttpError,
   deps: ReconcileDeps,
 ): Promise<ReportOutcome> {
-  const status = await deps.provider.getStatus(uploadId);
+  const { uploadId } = session;
+  const status = await deps.provider.getStatus(session, proofsOf(chunks));
   const indexes = chunks.map((c) => c.index);
   if (status.state === "completed") {
     await deps.store.recordReported(uploadKey, indexes);

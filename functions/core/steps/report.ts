@@ -6,7 +6,8 @@
  */
 
 import { UploadStateError } from "../errors.js";
-import type { ChunkRecord } from "../upload-store.js";
+import type { SessionRef } from "../provider.js";
+import type { ChunkRecord, UploadRecord } from "../upload-store.js";
 import { type ReportOutcome, reportWithReconcile } from "./reconcile.js";
 import type { StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
@@ -29,9 +30,9 @@ export async function report(
   const { uploadKey, first, last } = parseInput("report", BatchRef, input);
   const record = await deps.store.require(uploadKey);
   if (record.status === "completed") return { uploadKey, first, last, reported: 0, resend: 0 };
-  if (!record.uploadId) throw new UploadStateError(`upload ${uploadKey} has no session`);
+  const session = sessionOf(record);
   const chunks = await deps.store.getChunks(uploadKey, first, last);
-  const outcome = await reportUnreported(uploadKey, record.uploadId, chunks, deps);
+  const outcome = await reportUnreported(uploadKey, session, chunks, deps);
   return {
     uploadKey,
     first,
@@ -44,10 +45,18 @@ export async function report(
 /** Reports the sent, unreported ones of `chunks` (already read). */
 export function reportUnreported(
   uploadKey: string,
-  uploadId: string,
+  session: SessionRef,
   chunks: readonly ChunkRecord[],
   deps: Pick<StepDeps, "store" | "provider">,
 ): Promise<ReportOutcome> {
   const unreported = chunks.filter((c) => c.etag && c.reportedAt === undefined);
-  return reportWithReconcile(uploadKey, uploadId, unreported, deps);
+  return reportWithReconcile(uploadKey, session, unreported, deps);
+}
+
+/** The provider's view of an upload's open session. */
+export function sessionOf(record: UploadRecord): SessionRef {
+  if (!record.uploadId || !record.files) {
+    throw new UploadStateError(`upload ${record.uploadKey} has no session`);
+  }
+  return { uploadId: record.uploadId, files: record.files };
 }

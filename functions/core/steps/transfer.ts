@@ -4,10 +4,11 @@
  * stored as soon as its chunk lands, so a crash loses no finished chunk.
  */
 
-import { ChunkTransferError, UploadStateError } from "../errors.js";
+import { ChunkTransferError, ProviderResponseError, UploadStateError } from "../errors.js";
+import type { SessionRef } from "../provider.js";
 import { transferChunks } from "../transfer-batch.js";
 import type { TransferChunkInput } from "../transfer-chunk.js";
-import type { ChunkRecord, UploadRecord } from "../upload-store.js";
+import { type ChunkRecord, sourcesOf, type UploadRecord } from "../upload-store.js";
 import type { RelaySettings, StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
 
@@ -40,19 +41,24 @@ export async function transfer(input: unknown, deps: TransferDeps): Promise<Tran
 
   const pending = (await deps.store.getChunks(uploadKey, first, last)).filter((c) => !c.etag);
   if (pending.length === 0) return { ...batch, transferred: 0, bytes: 0 };
-  const ready = await withFreshUrls(record, session.uploadId, pending, deps);
+  const ready = await withFreshUrls(record, session, pending, deps);
 
-  const inputs: TransferChunkInput[] = ready.map((chunk) => ({
-    bucket: record.source.bucket,
-    key: record.source.key,
-    versionId: record.source.versionId,
-    sourceEtag: record.source.etag,
-    index: chunk.index,
-    start: chunk.start,
-    end: chunk.start + chunk.size - 1,
-    url: chunk.url,
-    headers: session.uploadHeaders,
-  }));
+  const sources = sourcesOf(record);
+  const inputs: TransferChunkInput[] = ready.map((chunk) => {
+    const source = sources[chunk.file ?? 0];
+    if (!source) throw new UploadStateError(`chunk ${chunk.index} names no source file`);
+    return {
+      bucket: source.bucket,
+      key: source.key,
+      versionId: source.versionId,
+      sourceEtag: source.etag,
+      index: chunk.index,
+      start: chunk.start,
+      end: chunk.start + chunk.size - 1,
+      url: chunk.url,
+      headers: session.uploadHeaders,
+    };
+  });
   const result = await transferChunks(inputs, {
     s3: deps.s3,
     concurrency: deps.settings.transferConcurrency,
@@ -81,21 +87,21 @@ export async function transfer(input: unknown, deps: TransferDeps): Promise<Tran
   };
 }
 
-interface ReadySession {
-  readonly uploadId: string;
+interface ReadySession extends SessionRef {
   readonly uploadHeaders: Readonly<Record<string, string>>;
 }
 
 function requireSession(record: UploadRecord): ReadySession {
-  if (record.status !== "transferring" || !record.uploadId || !record.uploadHeaders) {
+  const { uploadId, uploadHeaders, files } = record;
+  if (record.status !== "transferring" || !uploadId || !uploadHeaders || !files) {
     throw new UploadStateError(`upload ${record.uploadKey} is ${record.status}, not transferring`);
   }
-  return { uploadId: record.uploadId, uploadHeaders: record.uploadHeaders };
+  return { uploadId, uploadHeaders, files };
 }
 
 async function withFreshUrls(
   record: UploadRecord,
-  uploadId: string,
+  session: SessionRef,
   chunks: readonly ChunkRecord[],
   deps: Pick<TransferDeps, "store" | "provider" | "settings" | "now">,
 ): Promise<(ChunkRecord & { url: string })[]> {
@@ -104,9 +110,24 @@ async function withFreshUrls(
   const fresh = new Map<number, string>();
   if (stale.length > 0) {
     const urls = await deps.provider.getChunkUrls(
-      uploadId,
+      session,
       stale.map((c) => c.index),
     );
+    // A provider that states each part's bytes with its URL must state the planned ones: bytes
+    // sent for another range would be a corrupt asset, not a failed upload.
+    const planned = new Map(chunks.map((c) => [c.index, c]));
+    for (const u of urls) {
+      const chunk = planned.get(u.index);
+      if (
+        chunk &&
+        ((u.start ?? chunk.start) !== chunk.start || (u.size ?? chunk.size) !== chunk.size)
+      ) {
+        throw new ProviderResponseError(
+          `${deps.provider.name}.getChunkUrls`,
+          `chunk ${u.index} is now bytes ${u.start}+${u.size}, planned ${chunk.start}+${chunk.size}`,
+        );
+      }
+    }
     await deps.store.saveUrls(record.uploadKey, urls);
     for (const u of urls) fresh.set(u.index, u.url);
   }

@@ -4,6 +4,7 @@
  */
 
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { CreateSessionInput } from "../provider.js";
 import {
   conditionally,
   pkOf,
@@ -23,6 +24,10 @@ export interface NewUpload {
   readonly uploadKey: string;
   readonly source: SourceObject;
   readonly provider: string;
+  /** The objects sent, when not `source` alone (a group's files). */
+  readonly sources?: readonly SourceObject[];
+  /** What to ask the provider for. */
+  readonly request?: CreateSessionInput;
   /** Set when the upload is refused at admission. */
   readonly rejection?: RecordedError;
 }
@@ -49,12 +54,14 @@ export async function createUpload(
   now: number,
   ttl: number,
 ): Promise<UploadRecord | undefined> {
-  const { uploadKey, source, provider, rejection } = upload;
+  const { uploadKey, source, provider, rejection, sources, request } = upload;
   const item = {
     pk: pkOf(uploadKey),
     sk: UPLOAD_SK,
     uploadKey,
     source,
+    ...(sources ? { sources } : {}),
+    ...(request ? { request } : {}),
     provider,
     status: rejection ? "rejected" : "admitted",
     polls: 0,
@@ -88,15 +95,15 @@ export async function saveSession(
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
         UpdateExpression:
-          "SET uploadId = :uploadId, assetId = :assetId, chunkSize = :chunkSize, " +
-          "totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
+          `SET uploadId = :uploadId, ${session.assetId !== undefined ? "assetId = :assetId, " : ""}` +
+          "files = :files, totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
           "sessionExpiresAt = :sessionExpiresAt, updatedAt = :now",
         ConditionExpression: "#status = :admitted AND attribute_not_exists(uploadId)",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
           ":uploadId": session.uploadId,
-          ":assetId": session.assetId,
-          ":chunkSize": session.chunkSize,
+          ...(session.assetId !== undefined ? { ":assetId": session.assetId } : {}),
+          ":files": session.files,
           ":totalChunks": session.totalChunks,
           ":uploadHeaders": session.uploadHeaders,
           ":sessionExpiresAt": session.sessionExpiresAt,
@@ -179,6 +186,30 @@ export async function setOutcome(
           ...(error ? { ":error": error } : {}),
           ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
         },
+      }),
+    ),
+  );
+}
+
+/**
+ * Records the asset id a provider gives only at completion. The first one stands: a repeated
+ * poll finds it already so; another id for the same upload is a provider fault the caller sees.
+ */
+export async function setAsset(
+  table: StoreTable,
+  uploadKey: string,
+  assetId: string,
+  now: number,
+): Promise<boolean> {
+  return conditionally(
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression: "SET assetId = :assetId, updatedAt = :now",
+        ConditionExpression:
+          "attribute_exists(pk) AND (attribute_not_exists(assetId) OR assetId = :assetId)",
+        ExpressionAttributeValues: { ":assetId": assetId, ":now": now },
       }),
     ),
   );

@@ -4,7 +4,7 @@
  */
 
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { UploadSession } from "../provider.js";
+import type { CreateSessionInput, SessionFile, UploadSession } from "../provider.js";
 
 /** The S3 object an upload relays. */
 export interface SourceObject {
@@ -28,12 +28,22 @@ export interface RecordedError {
 /** One upload, as stored. */
 export interface UploadRecord {
   readonly uploadKey: string;
+  /** The dropped object: the video itself, or the manifest of a group. */
   readonly source: SourceObject;
+  /**
+   * The objects whose bytes are sent, one per file of `request`, in chunk order; absent when
+   * that is `source` alone.
+   */
+  readonly sources?: readonly SourceObject[];
+  /** What admit decided to ask the provider for; absent for a record admitted without one. */
+  readonly request?: CreateSessionInput;
   readonly status: UploadStatus;
   readonly provider: string;
   readonly uploadId?: string;
+  /** The asset id: reserved at creation (TwelveLabs) or recorded at completion (SpatialGen). */
   readonly assetId?: string;
-  readonly chunkSize?: number;
+  /** The session's files and where their chunks sit. */
+  readonly files?: readonly SessionFile[];
   readonly totalChunks?: number;
   readonly uploadHeaders?: Readonly<Record<string, string>>;
   /** Epoch ms. */
@@ -51,7 +61,9 @@ export interface UploadRecord {
 /** One chunk, as stored. */
 export interface ChunkRecord {
   readonly index: number;
-  /** First byte, inclusive. */
+  /** Which file of the upload (an index into its `files` and `sources`); absent means 0. */
+  readonly file?: number;
+  /** First byte in its file, inclusive. */
   readonly start: number;
   readonly size: number;
   readonly url?: string;
@@ -67,8 +79,8 @@ export interface ChunkRecord {
 /** Session details saved when the provider session opens. */
 export interface SessionFields {
   readonly uploadId: string;
-  readonly assetId: string;
-  readonly chunkSize: number;
+  readonly assetId?: string;
+  readonly files: readonly SessionFile[];
   readonly totalChunks: number;
   readonly uploadHeaders: Readonly<Record<string, string>>;
   readonly sessionExpiresAt: number;
@@ -78,12 +90,33 @@ export interface SessionFields {
 export function sessionFieldsOf(session: UploadSession): SessionFields {
   return {
     uploadId: session.uploadId,
-    assetId: session.assetId,
-    chunkSize: session.chunkSize,
-    totalChunks: session.totalChunks,
+    ...(session.assetId !== undefined ? { assetId: session.assetId } : {}),
+    files: session.files,
+    totalChunks: session.plan.length,
     uploadHeaders: session.uploadHeaders,
     sessionExpiresAt: session.expiresAt,
   };
+}
+
+/** The objects an upload sends, in file order. */
+export function sourcesOf(
+  record: Pick<UploadRecord, "source" | "sources">,
+): readonly SourceObject[] {
+  return record.sources ?? [record.source];
+}
+
+/** What to ask the provider for: the admitted request, else the dropped object as one file. */
+export function requestOf(record: Pick<UploadRecord, "source" | "request">): CreateSessionInput {
+  return (
+    record.request ?? {
+      files: [
+        {
+          name: record.source.key.split("/").pop() || record.source.key,
+          size: record.source.size,
+        },
+      ],
+    }
+  );
 }
 
 /** The table the records live in, and the document client that reaches it. */

@@ -5,6 +5,7 @@
  * module supplies the defaults of what they leave out.
  */
 
+import { chunkRange } from "../../chunk-plan.js";
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config/limits.js";
 import { InvalidInputError, ProviderResponseError } from "../../errors.js";
 import { unquoteEtag } from "../../etag.js";
@@ -12,8 +13,10 @@ import type {
   ChunkProof,
   ChunkUrl,
   CreateSessionInput,
+  PlannedChunk,
   Provider,
   ReportResult,
+  SessionRef,
   SessionState,
   SessionStatus,
   UploadSession,
@@ -66,22 +69,28 @@ export class TwelveLabsProvider implements Provider {
    */
   async createSession(input: CreateSessionInput): Promise<UploadSession> {
     const operation = "twelvelabs.createSession";
-    if (!input.filename) throw new InvalidInputError(`${operation}: filename is empty`);
-    if (!Number.isSafeInteger(input.size) || input.size < 1 || input.size > this.maxFileSize) {
+    const [file, ...more] = input.files;
+    if (!file || more.length > 0) {
       throw new InvalidInputError(
-        `${operation}: size must be an integer in 1..${this.maxFileSize}, got ${input.size}`,
+        `${operation}: TwelveLabs takes one file per upload, got ${input.files.length}`,
+      );
+    }
+    if (!file.name) throw new InvalidInputError(`${operation}: filename is empty`);
+    if (!Number.isSafeInteger(file.size) || file.size < 1 || file.size > this.maxFileSize) {
+      throw new InvalidInputError(
+        `${operation}: size must be an integer in 1..${this.maxFileSize}, got ${file.size}`,
       );
     }
     const answer = await this.client.createSession({
-      filename: input.filename,
+      filename: file.name,
       type: this.assetType,
-      total_size: input.size,
+      total_size: file.size,
     });
-    const totalChunks = Math.ceil(input.size / answer.chunk_size);
+    const totalChunks = Math.ceil(file.size / answer.chunk_size);
     if (answer.total_chunks != null && answer.total_chunks !== totalChunks) {
       throw new ProviderResponseError(
         operation,
-        `total_chunks ${answer.total_chunks} is not ceil(${input.size} / chunk_size ${answer.chunk_size}) = ${totalChunks}`,
+        `total_chunks ${answer.total_chunks} is not ceil(${file.size} / chunk_size ${answer.chunk_size}) = ${totalChunks}`,
       );
     }
     const urls = this.toChunkUrls(operation, answer.upload_urls ?? []);
@@ -92,11 +101,20 @@ export class TwelveLabsProvider implements Provider {
         `URL for chunk ${outOfPlan.index} of ${totalChunks}`,
       );
     }
+    const files = [
+      {
+        fileId: answer.upload_id,
+        size: file.size,
+        partSize: answer.chunk_size,
+        firstChunk: 1,
+        parts: totalChunks,
+      },
+    ];
     return {
       uploadId: answer.upload_id,
       assetId: answer.asset_id,
-      chunkSize: answer.chunk_size,
-      totalChunks,
+      files,
+      plan: await this.planOf({ uploadId: answer.upload_id, files }),
       uploadHeaders: { ...(answer.upload_headers ?? {}) },
       urls,
       expiresAt: this.expiry(answer.expires_at, TWELVELABS_LIMITS.sessionLifetimeSeconds),
@@ -104,10 +122,26 @@ export class TwelveLabsProvider implements Provider {
   }
 
   /**
+   * The plan by the documented geometry: every chunk but the last is exactly `chunk_size`
+   * (shared/api-notes.md), so here, unlike SpatialGen, the ranges are the API's own arithmetic.
+   */
+  async planOf(session: SessionRef): Promise<PlannedChunk[]> {
+    const file = session.files[0];
+    if (!file || session.files.length > 1) {
+      throw new InvalidInputError(`twelvelabs: session ${session.uploadId} must have one file`);
+    }
+    return Array.from({ length: file.parts }, (_, i) => {
+      const { index, start, size } = chunkRange(i + 1, file.partSize, file.size);
+      return { index, file: 0, start, size };
+    });
+  }
+
+  /**
    * Fresh URLs for `indexes`, one per distinct index in ascending order: contiguous runs are
    * asked for in windows of at most 50, one call after the other.
    */
-  async getChunkUrls(uploadId: string, indexes: readonly number[]): Promise<ChunkUrl[]> {
+  async getChunkUrls(session: SessionRef, indexes: readonly number[]): Promise<ChunkUrl[]> {
+    const { uploadId } = session;
     const operation = "twelvelabs.getPresignedUrls";
     const wanted = [...new Set(indexes)].sort((a, b) => a - b);
     const bad = wanted.find((index) => !Number.isSafeInteger(index) || index < 1);
@@ -135,7 +169,8 @@ export class TwelveLabsProvider implements Provider {
    * completed count instead, so `totalCompleted` is always the provider's. A count that an
    * answer leaves out is left out of the result.
    */
-  async reportChunks(uploadId: string, proofs: readonly ChunkProof[]): Promise<ReportResult> {
+  async reportChunks(session: SessionRef, proofs: readonly ChunkProof[]): Promise<ReportResult> {
+    const { uploadId } = session;
     const operation = "twelvelabs.reportChunks";
     const chunks = proofs.map((proof) => toCompletedChunk(operation, proof));
     if (chunks.length === 0) {
@@ -161,7 +196,8 @@ export class TwelveLabsProvider implements Provider {
    * pages a session can have. An unknown session state reads as `active` (the poll count
    * bounds it); an unknown chunk state as pending, neither completed nor failed.
    */
-  async getStatus(uploadId: string): Promise<SessionStatus> {
+  async getStatus(session: SessionRef): Promise<SessionStatus> {
+    const { uploadId } = session;
     const operation = "twelvelabs.getStatus";
     const pageLimit = TWELVELABS_LIMITS.maxPageLimit;
     const failed = new Set<number>();
@@ -196,6 +232,12 @@ export class TwelveLabsProvider implements Provider {
       }
     }
   }
+
+  /**
+   * TwelveLabs documents no cancel call: an abandoned session holds nothing that becomes an
+   * asset, and expires after 24 h. Nothing to do.
+   */
+  async cancel(_session: SessionRef): Promise<void> {}
 
   /** Checks every URL with the policy and keeps one per chunk, in index order. */
   private toChunkUrls(operation: string, chunks: readonly PresignedUrlChunk[]): ChunkUrl[] {

@@ -97,7 +97,15 @@ async function transferring(): Promise<{ uploadKey: string; input: ExecutionInpu
   await store.claimSession(uploadKey, {
     uploadId: `upload-${dropped}`,
     assetId: `asset-${dropped}`,
-    chunkSize: 2_000_000,
+    files: [
+      {
+        fileId: `upload-${dropped}`,
+        size: 3_000_000,
+        partSize: 2_000_000,
+        firstChunk: 1,
+        parts: 2,
+      },
+    ],
     totalChunks: 2,
     uploadHeaders: {},
     sessionExpiresAt: Date.now() + 3_600_000,

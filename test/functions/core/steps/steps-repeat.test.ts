@@ -95,8 +95,10 @@ function noting(real: Provider): Provider {
       for (const u of urls) issuedUrls.add(u.url);
       return urls;
     },
-    reportChunks: (uploadId, proofs) => real.reportChunks(uploadId, proofs),
-    getStatus: (uploadId) => real.getStatus(uploadId),
+    planOf: (session) => real.planOf(session),
+    reportChunks: (session, proofs) => real.reportChunks(session, proofs),
+    getStatus: (session, proofs) => real.getStatus(session, proofs),
+    cancel: (session) => real.cancel(session),
   };
 }
 
@@ -416,7 +418,9 @@ describe("Steps: safe to repeat", () => {
     const { input, body } = await drop(SIZE);
     const { uploadKey } = await kept(admit(input, deps));
     // The first run opened and claimed a session, then died before storing a chunk.
-    const session = await deps.provider.createSession({ filename: "clip.mp4", size: SIZE });
+    const session = await deps.provider.createSession({
+      files: [{ name: "clip.mp4", size: SIZE }],
+    });
     await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
     expect(await itemsOf(uploadKey)).toEqual(["upload"]);
 
@@ -431,7 +435,7 @@ describe("Steps: safe to repeat", () => {
     await sendAll(uploadKey, batches);
     expect(calls("presignedUrls")).toBeGreaterThanOrEqual(1);
     expect((await kept(poll({ uploadKey }, deps))).state).toBe("completed");
-    expect(md5(await sandbox.readAsset(session.assetId))).toBe(md5(body));
+    expect(md5(await sandbox.readAsset(session.assetId as string))).toBe(md5(body));
   });
 
   it("no step output carries a presigned URL or the API key", () => {

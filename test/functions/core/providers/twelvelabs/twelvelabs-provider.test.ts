@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../../../../functions/core/config/limits.js";
 import { ProviderResponseError, UntrustedUrlError } from "../../../../../functions/core/errors.js";
+import type { SessionRef } from "../../../../../functions/core/provider.js";
 import { TwelveLabsClient } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-client.js";
 import { TwelveLabsProvider } from "../../../../../functions/core/providers/twelvelabs/twelvelabs-provider.js";
 import { urlWindows } from "../../../../../functions/core/providers/twelvelabs/url-windows.js";
@@ -24,6 +25,11 @@ const API_KEY = "tlk_PROVIDER_TEST_KEY";
 const NOW = Date.parse("2025-12-01T11:00:00Z");
 const SESSION_LIFETIME_MS = TWELVELABS_LIMITS.sessionLifetimeSeconds * 1000;
 const URL_LIFETIME_MS = TWELVELABS_LIMITS.urlLifetimeSeconds * 1000;
+/** A session as later calls are handed it: one file of 60 ten-byte chunks. */
+const UP_1: SessionRef = {
+  uploadId: "up-1",
+  files: [{ fileId: "up-1", size: 600, partSize: 10, firstChunk: 1, parts: 60 }],
+};
 
 function bodyOf(request: RecordedRequest | undefined): Record<string, unknown> {
   return JSON.parse(request?.body ?? "null") as Record<string, unknown>;
@@ -78,7 +84,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 201,
         json: createAnswer({ upload_urls: [...urlChunks(1, 2)].reverse() }),
       }));
-      const session = await provider.createSession({ filename: "clip.mp4", size: 25 });
+      const session = await provider.createSession({ files: [{ name: "clip.mp4", size: 25 }] });
       expect(server.requests).toHaveLength(1);
       expect(server.requests[0]?.url).toBe("/v1.3/assets/multipart-uploads");
       expect(bodyOf(server.requests[0])).toEqual({
@@ -89,8 +95,12 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
       expect(session).toEqual({
         uploadId: "up-1",
         assetId: "asset-1",
-        chunkSize: 10,
-        totalChunks: 3,
+        files: [{ fileId: "up-1", size: 25, partSize: 10, firstChunk: 1, parts: 3 }],
+        plan: [
+          { index: 1, file: 0, start: 0, size: 10 },
+          { index: 2, file: 0, start: 10, size: 10 },
+          { index: 3, file: 0, start: 20, size: 5 },
+        ],
         uploadHeaders: { "x-amz-server-side-encryption": "AES256" },
         urls: [
           { index: 1, url: presignedUrl(1), expiresAt: Date.parse("2025-12-01T12:00:00Z") },
@@ -105,19 +115,19 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 201,
         json: createAnswer({ upload_urls: null, upload_headers: null }),
       }));
-      const session = await provider.createSession({ filename: "clip.mp4", size: 30 });
+      const session = await provider.createSession({ files: [{ name: "clip.mp4", size: 30 }] });
       expect(session.urls).toEqual([]);
       expect(session.uploadHeaders).toEqual({});
     });
 
     it("rejects a chunk plan whose total_chunks is not ceil(size / chunk_size)", async () => {
       server.respond(() => ({ status: 201, json: createAnswer({ total_chunks: 3 }) }));
-      await expect(provider.createSession({ filename: "clip.mp4", size: 31 })).rejects.toThrow(
-        ProviderResponseError,
-      );
-      await expect(provider.createSession({ filename: "clip.mp4", size: 20 })).rejects.toThrow(
-        /total_chunks 3/,
-      );
+      await expect(
+        provider.createSession({ files: [{ name: "clip.mp4", size: 31 }] }),
+      ).rejects.toThrow(ProviderResponseError);
+      await expect(
+        provider.createSession({ files: [{ name: "clip.mp4", size: 20 }] }),
+      ).rejects.toThrow(/total_chunks 3/);
     });
 
     it("refuses an initial URL on plain http or another host", async () => {
@@ -131,7 +141,9 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
             upload_urls: [{ chunk_index: 1, url, expires_at: "2025-12-01T12:00:00Z" }],
           }),
         }));
-        const error = await provider.createSession({ filename: "a.mp4", size: 25 }).catch((e) => e);
+        const error = await provider
+          .createSession({ files: [{ name: "a.mp4", size: 25 }] })
+          .catch((e) => e);
         expect(error).toBeInstanceOf(UntrustedUrlError);
         expect(String(error).includes("X-Amz-Signature")).toBe(false);
       }
@@ -142,7 +154,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
     it("asks for 1..120 in windows 1/50, 51/50, 101/20", async () => {
       server.respond((request) => urlServer(request));
       const wanted = Array.from({ length: 120 }, (_, i) => 120 - i);
-      const urls = await provider.getChunkUrls("up-1", wanted);
+      const urls = await provider.getChunkUrls(UP_1, wanted);
       expect(server.requests.map((r) => [r.method, r.url])).toEqual([
         ["POST", "/v1.3/assets/multipart-uploads/up-1/presigned-urls"],
         ["POST", "/v1.3/assets/multipart-uploads/up-1/presigned-urls"],
@@ -160,7 +172,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
 
     it("asks for each gap-separated run on its own, once per distinct index", async () => {
       server.respond((request) => urlServer(request));
-      const urls = await provider.getChunkUrls("up-1", [9, 3, 4, 5, 10, 4, 60]);
+      const urls = await provider.getChunkUrls(UP_1, [9, 3, 4, 5, 10, 4, 60]);
       expect(server.requests.map(bodyOf)).toEqual([
         { start: 3, count: 3 },
         { start: 9, count: 2 },
@@ -171,7 +183,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
 
     it("makes no call for no indexes", async () => {
       server.respond((request) => urlServer(request));
-      expect(await provider.getChunkUrls("up-1", [])).toEqual([]);
+      expect(await provider.getChunkUrls(UP_1, [])).toEqual([]);
       expect(server.requests).toHaveLength(0);
     });
 
@@ -180,12 +192,12 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         const answer = presignedUrlsAnswer(1, 3);
         return { status: 200, json: { ...answer, upload_urls: answer.upload_urls.slice(0, 2) } };
       });
-      await expect(provider.getChunkUrls("up-1", [1, 2, 3])).rejects.toThrow(/no URL for chunk 3/);
+      await expect(provider.getChunkUrls(UP_1, [1, 2, 3])).rejects.toThrow(/no URL for chunk 3/);
     });
 
     it("refuses a URL on another host", async () => {
       server.respond((request) => urlServer(request, "bucket.s3.amazonaws.com.evil.example"));
-      const error = await provider.getChunkUrls("up-1", [1]).catch((e) => e);
+      const error = await provider.getChunkUrls(UP_1, [1]).catch((e) => e);
       expect(error).toBeInstanceOf(UntrustedUrlError);
       expect((error as UntrustedUrlError).host).toBe("bucket.s3.amazonaws.com.evil.example");
     });
@@ -204,7 +216,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         etag: i % 2 === 0 ? `"etag-${i + 1}"` : `etag-${i + 1}`,
         size: i === 119 ? 3 : 10,
       }));
-      const result = await provider.reportChunks("up-1", proofs);
+      const result = await provider.reportChunks(UP_1, proofs);
       expect(server.requests.map((r) => [r.method, r.url])).toEqual(
         Array(3).fill(["POST", "/v1.3/assets/multipart-uploads/up-1"]),
       );
@@ -229,7 +241,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
 
     it("with nothing to report, reads the completed count from the status", async () => {
       server.respond(() => ({ status: 200, json: statusAnswer(1, 3, []) }));
-      expect(await provider.reportChunks("up-1", [])).toEqual({
+      expect(await provider.reportChunks(UP_1, [])).toEqual({
         processed: 0,
         duplicates: 0,
         totalCompleted: 2,
@@ -258,7 +270,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         const last = page === 3 ? { chunks_completed: 80, uploaded_size: 800 } : {};
         return { status: 200, json: statusAnswer(page, 3, chunks, last) };
       });
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(server.requests.map((r) => r.url)).toEqual([
         "/v1.3/assets/multipart-uploads/up-1?page=1&page_limit=50",
         "/v1.3/assets/multipart-uploads/up-1?page=2&page_limit=50",
@@ -278,7 +290,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 200,
         json: statusAnswer(1, 0, [], { status: "completed", uploaded_chunks: null }),
       }));
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(status.state).toBe("completed");
       expect(status.failedChunks).toEqual([]);
       expect(server.requests).toHaveLength(1);
@@ -286,7 +298,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
 
     it("refuses a page count no session can have", async () => {
       server.respond(() => ({ status: 200, json: statusAnswer(1, 1_000_000, []) }));
-      await expect(provider.getStatus("up-1")).rejects.toThrow(ProviderResponseError);
+      await expect(provider.getStatus(UP_1)).rejects.toThrow(ProviderResponseError);
       expect(server.requests).toHaveLength(1);
     });
   });
@@ -300,21 +312,23 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
       ["with an unreadable expires_at", createAnswer({ expires_at: "soon" })],
     ])("create %s: the session lives the documented lifetime", async (_, answer) => {
       server.respond(() => ({ status: 201, json: answer }));
-      const session = await provider.createSession({ filename: "clip.mp4", size: 25 });
+      const session = await provider.createSession({ files: [{ name: "clip.mp4", size: 25 }] });
       expect(session.expiresAt).toBe(NOW + SESSION_LIFETIME_MS);
-      expect(session.totalChunks).toBe(3);
+      expect(session.files[0]?.parts).toBe(3);
     });
 
     it("create without total_chunks: the plan is ceil(size / chunk_size)", async () => {
       server.respond(() => ({ status: 201, json: without(createAnswer(), "total_chunks") }));
-      const session = await provider.createSession({ filename: "clip.mp4", size: 21 });
-      expect(session.totalChunks).toBe(3);
-      expect(session.chunkSize).toBe(10);
+      const session = await provider.createSession({ files: [{ name: "clip.mp4", size: 21 }] });
+      expect(session.files[0]?.parts).toBe(3);
+      expect(session.files[0]?.partSize).toBe(10);
+      expect(session.plan.at(-1)).toEqual({ index: 3, file: 0, start: 20, size: 1 });
     });
 
     it("create with total_chunks null: the plan is computed too", async () => {
       server.respond(() => ({ status: 201, json: createAnswer({ total_chunks: null }) }));
-      expect((await provider.createSession({ filename: "a", size: 30 })).totalChunks).toBe(3);
+      const session = await provider.createSession({ files: [{ name: "a", size: 30 }] });
+      expect(session.files[0]?.parts).toBe(3);
     });
 
     it.each([
@@ -326,12 +340,12 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
           ? { status: 200, json: { upload_urls: [entry(3)] } }
           : { status: 201, json: createAnswer({ upload_urls: [entry(1), urlChunks(2, 1)[0]] }) },
       );
-      const session = await provider.createSession({ filename: "a", size: 25 });
+      const session = await provider.createSession({ files: [{ name: "a", size: 25 }] });
       expect(session.urls.map((u) => u.expiresAt)).toEqual([
         NOW + URL_LIFETIME_MS,
         Date.parse("2025-12-01T12:00:00Z"),
       ]);
-      const [url] = await provider.getChunkUrls("up-1", [3]);
+      const [url] = await provider.getChunkUrls(UP_1, [3]);
       expect(url).toEqual({ index: 3, url: presignedUrl(3), expiresAt: NOW + URL_LIFETIME_MS });
     });
 
@@ -340,7 +354,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 200,
         json: without(reportAnswer(2, 0, 4), "duplicate_chunks"),
       }));
-      const result = await provider.reportChunks("up-1", [
+      const result = await provider.reportChunks(UP_1, [
         { index: 1, etag: "a", size: 10 },
         { index: 2, etag: "b", size: 10 },
       ]);
@@ -349,7 +363,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
 
     it("a report answer with no count at all (an empty object)", async () => {
       server.respond(() => ({ status: 200, json: {} }));
-      const result = await provider.reportChunks("up-1", [{ index: 1, etag: "a", size: 10 }]);
+      const result = await provider.reportChunks(UP_1, [{ index: 1, etag: "a", size: 10 }]);
       expect(result).toEqual({});
     });
 
@@ -358,7 +372,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 200,
         json: without(statusAnswer(1, 1, fiveChunks), "page_info"),
       }));
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(status.completedIndexes).toEqual([1, 2, 3, 4, 5]);
       expect(server.requests).toHaveLength(1);
     });
@@ -376,7 +390,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
           json: without(statusAnswer(page, 0, chunks), "page_info.total_page"),
         };
       });
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(server.requests).toHaveLength(2);
       expect(status.failedChunks).toHaveLength(57);
     });
@@ -387,7 +401,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: "pending" as const,
       }));
       server.respond(() => ({ status: 200, json: without(statusAnswer(1, 0, full), "page_info") }));
-      await provider.getStatus("up-1");
+      await provider.getStatus(UP_1);
       expect(server.requests).toHaveLength(S3_LIMITS.maxParts / TWELVELABS_LIMITS.maxPageLimit);
     });
 
@@ -399,7 +413,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
           upload_id: null,
         },
       }));
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(status).toEqual({
         state: "active",
         failedChunks: [],
@@ -416,7 +430,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
       ["expired", "expired"],
     ])("a session status %j reads as %s", async (wire, state) => {
       server.respond(() => ({ status: 200, json: statusAnswer(1, 1, [], { status: wire }) }));
-      expect((await provider.getStatus("up-1")).state).toBe(state);
+      expect((await provider.getStatus(UP_1)).state).toBe(state);
     });
 
     it("a chunk status 'uploading' or unknown is pending: neither failed nor completed", async () => {
@@ -432,7 +446,7 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
           ],
         }),
       }));
-      const status = await provider.getStatus("up-1");
+      const status = await provider.getStatus(UP_1);
       expect(status.failedChunks).toEqual([4]);
       expect(status.completedIndexes).toEqual([5]);
     });
@@ -442,16 +456,16 @@ describe("TwelveLabsProvider against a scripted HTTP server", () => {
         status: 200,
         json: statusAnswer(1, 1, [], { uploaded_chunks: null }),
       }));
-      expect((await provider.getStatus("up-1")).completedIndexes).toBeUndefined();
+      expect((await provider.getStatus(UP_1)).completedIndexes).toBeUndefined();
     });
 
     it("still fails, naming the field, when an answer lacks what the relay needs", async () => {
       server.respond(() => ({ status: 201, json: without(createAnswer(), "asset_id") }));
-      await expect(provider.createSession({ filename: "a", size: 25 })).rejects.toThrow(
+      await expect(provider.createSession({ files: [{ name: "a", size: 25 }] })).rejects.toThrow(
         /twelvelabs\.createSession returned an unexpected answer: asset_id: /,
       );
       server.respond(() => ({ status: 200, json: { upload_urls: [{ chunk_index: 1 }] } }));
-      const error = await provider.getChunkUrls("up-1", [1]).catch((e) => e);
+      const error = await provider.getChunkUrls(UP_1, [1]).catch((e) => e);
       expect(error).toBeInstanceOf(ProviderResponseError);
       expect((error as Error).message).toContain("upload_urls.0.url: ");
     });
