@@ -15,8 +15,15 @@ import {
   PROVIDER_DEFAULTS,
   RELAY_DEFAULTS,
 } from "../functions/core/config/defaults.js";
+import type { Route } from "../functions/core/config/environment.js";
 import { RELAY_STEPS } from "../functions/core/step-registry.js";
-import type { RelayPipelineProps, RelayProvider, RelayTableProps } from "./relay-pipeline-props.js";
+import type {
+  RelayGroupDefaults,
+  RelayPipelineProps,
+  RelayProvider,
+  RelayProviderProps,
+  RelayTableProps,
+} from "./relay-pipeline-props.js";
 
 /**
  * Time an upload is allowed for its transfers, in seconds, on top of its polls: part of the
@@ -34,6 +41,13 @@ export interface RelayPipelineSettings {
   readonly allowedUrlHosts: readonly string[];
   /** Largest object relayed, in bytes. */
   readonly maxFileSize: number;
+  /**
+   * Every provider the pipeline sends to, the default one first, each with its connection
+   * resolved (the secret is the construct's to make).
+   */
+  readonly providers: readonly ResolvedProvider[];
+  /** The routes the admit step reads: the props' routes, then the default route (`""`). */
+  readonly routes: readonly Route[];
   /** Key prefix of the relayed objects; undefined for every key (an empty prefix included). */
   readonly keyPrefix: string | undefined;
   /** Key suffixes of the relayed objects; undefined for every key (an empty list included). */
@@ -71,6 +85,68 @@ export interface RelayPipelineSettings {
   readonly tracing: boolean;
 }
 
+/** One provider of the pipeline with its connection resolved. */
+export interface ResolvedProvider {
+  readonly name: RelayProvider;
+  readonly baseUrl: string;
+  readonly allowedUrlHosts: readonly string[];
+  readonly maxFileSize: number;
+  /** Props of its API-key secret, as given. */
+  readonly secret: Pick<RelayProviderProps, "apiKeySecret" | "apiKeySecretName">;
+}
+
+/** Every provider of the pipeline, the default first, each once. */
+function resolveProviders(props: RelayPipelineProps, provider: RelayProvider): ResolvedProvider[] {
+  const names = [provider, ...(props.routes ?? []).map((r) => r.provider)].filter(
+    (name, i, all) => all.indexOf(name) === i,
+  );
+  return names.map((name) => {
+    const defaults = PROVIDER_DEFAULTS[name];
+    if (name === provider) {
+      return {
+        name,
+        baseUrl: props.providerBaseUrl ?? defaults.baseUrl,
+        allowedUrlHosts: props.allowedUrlHosts ?? defaults.allowedUrlHosts,
+        maxFileSize: props.maxFileSize ?? defaults.maxFileSize,
+        secret: { apiKeySecret: props.apiKeySecret, apiKeySecretName: props.apiKeySecretName },
+      };
+    }
+    const own = props.providers?.[name] ?? {};
+    return {
+      name,
+      baseUrl: own.baseUrl ?? defaults.baseUrl,
+      allowedUrlHosts: own.allowedUrlHosts ?? defaults.allowedUrlHosts,
+      maxFileSize: own.maxFileSize ?? defaults.maxFileSize,
+      secret: { apiKeySecret: own.apiKeySecret, apiKeySecretName: own.apiKeySecretName },
+    };
+  });
+}
+
+/** The routes of the props, each with the group defaults it leaves unset, then the default. */
+function resolveRoutes(props: RelayPipelineProps, provider: RelayProvider): Route[] {
+  const withDefaults = (
+    route: Omit<Route, "layout" | "perspective" | "folderName"> & RelayGroupDefaults,
+  ): Route => {
+    if (route.provider !== "spatialgen") return { prefix: route.prefix, provider: route.provider };
+    const layout = route.layout ?? props.groupDefaults?.layout;
+    const perspective = route.perspective ?? props.groupDefaults?.perspective;
+    const folderName = route.folderName ?? props.groupDefaults?.folderName;
+    return {
+      prefix: route.prefix,
+      provider: route.provider,
+      ...(layout !== undefined ? { layout } : {}),
+      ...(perspective !== undefined ? { perspective } : {}),
+      ...(folderName !== undefined ? { folderName } : {}),
+    };
+  };
+  return [
+    ...(props.routes ?? []).map(({ keyPrefix, ...rest }) =>
+      withDefaults({ ...rest, prefix: keyPrefix }),
+    ),
+    withDefaults({ prefix: "", provider }),
+  ];
+}
+
 /**
  * The settings of a pipeline with `props`: each prop, or its default. Expects props that
  * passed `validateRelayPipelineProps` (an unknown provider has no defaults).
@@ -85,6 +161,8 @@ export function resolveRelayPipelineSettings(props: RelayPipelineProps): RelayPi
     providerBaseUrl: props.providerBaseUrl ?? providerDefaults.baseUrl,
     allowedUrlHosts: props.allowedUrlHosts ?? providerDefaults.allowedUrlHosts,
     maxFileSize: props.maxFileSize ?? providerDefaults.maxFileSize,
+    providers: resolveProviders(props, provider),
+    routes: resolveRoutes(props, provider),
     // Empty filters mean no filter: the rule and the read grant then cover every key.
     keyPrefix: props.keyPrefix || undefined,
     keySuffixes: props.keySuffixes?.length ? props.keySuffixes : undefined,

@@ -11,8 +11,51 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { ProviderName } from "../functions/core/config/environment.js";
 
-/** Upload providers the relay can target. SpatialGen joins as a second member. */
+/** Upload providers the relay can target. */
 export type RelayProvider = ProviderName;
+
+/**
+ * How the pipeline reaches one provider besides the default one (`provider`, whose connection
+ * is the top-level `apiKeySecret`, `apiKeySecretName`, `providerBaseUrl`, `allowedUrlHosts`
+ * and `maxFileSize`). Each provider has its own API-key secret.
+ */
+export interface RelayProviderProps {
+  /**
+   * Secret whose string value is this provider's API key. Mutually exclusive with
+   * `apiKeySecretName`.
+   * @default - `apiKeySecretName`, else a new secret with a generated placeholder
+   */
+  readonly apiKeySecret?: secretsmanager.ISecret;
+  /** Name of an existing secret holding this provider's API key. @default - see `apiKeySecret` */
+  readonly apiKeySecretName?: string;
+  /** API base URL (SpatialGen: the origin). @default PROVIDER_DEFAULTS[provider].baseUrl */
+  readonly baseUrl?: string;
+  /** Hosts its presigned URLs may point at. @default PROVIDER_DEFAULTS[provider].allowedUrlHosts */
+  readonly allowedUrlHosts?: string[];
+  /** Largest object sent to it, in bytes. @default PROVIDER_DEFAULTS[provider].maxFileSize */
+  readonly maxFileSize?: number;
+}
+
+/** Attributes of the groups a SpatialGen upload makes (see its `POST /api/videos/uploads`). */
+export interface RelayGroupDefaults {
+  /**
+   * `layout` of a dropped video (2D, MVHEVC, SBS, TB, Separate, AIV); S3 user metadata
+   * `relay-layout` overrides it per object. @default "2D"
+   */
+  readonly layout?: string;
+  /** `perspective` (Regular, 180, 360); metadata `relay-perspective`. @default - none sent */
+  readonly perspective?: string;
+  /** `folderName` in the SpatialGen library; metadata `relay-folder-name`. @default - none */
+  readonly folderName?: string;
+}
+
+/** Keys under a prefix go to a provider. */
+export interface RelayRoute extends RelayGroupDefaults {
+  /** Key prefix, e.g. `spatialgen/`; the longest matching prefix wins. */
+  readonly keyPrefix: string;
+  /** The provider that takes these keys. */
+  readonly provider: RelayProvider;
+}
 
 /** Overrides of the store table; everything else is fixed by the contract's store layout. */
 export interface RelayTableProps {
@@ -40,6 +83,24 @@ export interface RelayPipelineProps {
    * @default DEFAULT_PROVIDER ("twelvelabs")
    */
   readonly provider?: RelayProvider;
+  /**
+   * Key prefixes sent to other providers than `provider`, e.g.
+   * `[{ keyPrefix: "spatialgen/", provider: "spatialgen" }]`; every other key goes to
+   * `provider`. Under a SpatialGen route, a `.json` object is a group manifest, and objects in
+   * a folder whose name ends in `.group` are relayed by their manifest only.
+   * @default - every key goes to `provider`
+   */
+  readonly routes?: RelayRoute[];
+  /**
+   * Connections of the providers `routes` name, other than `provider`.
+   * @default - each provider's defaults, and a new API-key secret each
+   */
+  readonly providers?: { readonly [P in RelayProvider]?: RelayProviderProps };
+  /**
+   * Group attributes of SpatialGen uploads whose route sets none.
+   * @default - layout 2D, no perspective, no folder
+   */
+  readonly groupDefaults?: RelayGroupDefaults;
   /**
    * Secret whose string value is the provider API key. Mutually exclusive with
    * `apiKeySecretName`.

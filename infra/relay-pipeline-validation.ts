@@ -75,10 +75,13 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
       problems.push(`${name} must be an integer in ${min}..${max}, got ${value}`);
     }
   };
-  // One batch's URLs and report go out in one provider call each.
+  // One batch's URLs and report go out in one provider call each, whichever provider it is.
+  const used = [provider, ...(props.routes ?? []).map((r) => r.provider)];
   const chunkCeiling = Math.min(
     RELAY_PROP_LIMITS.chunksPerBatch[1],
-    defaults?.maxChunksPerCall ?? RELAY_PROP_LIMITS.chunksPerBatch[1],
+    ...used.map(
+      (p) => PROVIDER_DEFAULTS[p]?.maxChunksPerCall ?? RELAY_PROP_LIMITS.chunksPerBatch[1],
+    ),
   );
   checkInt("chunksPerBatch", props.chunksPerBatch, [
     RELAY_PROP_LIMITS.chunksPerBatch[0],
@@ -101,35 +104,106 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
     }
   }
 
-  if (props.providerBaseUrl !== undefined && !Token.isUnresolved(props.providerBaseUrl)) {
-    if (!URL.canParse(props.providerBaseUrl)) {
-      problems.push(`providerBaseUrl is not a URL: ${props.providerBaseUrl}`);
-    } else {
-      const url = new URL(props.providerBaseUrl);
-      if (
-        url.protocol !== "https:" &&
-        !(url.protocol === "http:" && isLoopbackHost(url.hostname))
-      ) {
-        problems.push(
-          `providerBaseUrl must be https (http only on a loopback host), got ${props.providerBaseUrl}`,
-        );
-      }
-    }
-  }
-  if (props.allowedUrlHosts !== undefined) {
-    if (props.allowedUrlHosts.length === 0) {
-      problems.push("allowedUrlHosts must not be empty: no presigned URL could be used");
-    }
-    for (const host of props.allowedUrlHosts) {
-      if (!Token.isUnresolved(host) && !HOST_PATTERN.test(host) && !isLoopbackHost(host)) {
-        problems.push(
-          `allowedUrlHosts entry ${JSON.stringify(host)} is not a host name (optionally starting with "*.")`,
-        );
-      }
-    }
-  }
+  checkConnection(problems, "", {
+    baseUrl: props.providerBaseUrl,
+    allowedUrlHosts: props.allowedUrlHosts,
+  });
+  checkRoutes(problems, props, provider);
   for (const suffix of props.keySuffixes ?? []) {
     if (suffix === "") problems.push("keySuffixes must not contain an empty string");
   }
   return problems;
+}
+
+/** A provider connection's URL and hosts; `at` prefixes the prop names (`providers.x.`). */
+function checkConnection(
+  problems: string[],
+  at: string,
+  connection: { baseUrl?: string; allowedUrlHosts?: readonly string[] },
+): void {
+  const urlProp = at ? `${at}baseUrl` : "providerBaseUrl";
+  const { baseUrl, allowedUrlHosts } = connection;
+  if (baseUrl !== undefined && !Token.isUnresolved(baseUrl)) {
+    if (!URL.canParse(baseUrl)) {
+      problems.push(`${urlProp} is not a URL: ${baseUrl}`);
+    } else {
+      const url = new URL(baseUrl);
+      if (
+        url.protocol !== "https:" &&
+        !(url.protocol === "http:" && isLoopbackHost(url.hostname))
+      ) {
+        problems.push(`${urlProp} must be https (http only on a loopback host), got ${baseUrl}`);
+      }
+    }
+  }
+  if (allowedUrlHosts !== undefined) {
+    if (allowedUrlHosts.length === 0) {
+      problems.push(`${at}allowedUrlHosts must not be empty: no presigned URL could be used`);
+    }
+    for (const host of allowedUrlHosts) {
+      if (!Token.isUnresolved(host) && !HOST_PATTERN.test(host) && !isLoopbackHost(host)) {
+        problems.push(
+          `${at}allowedUrlHosts entry ${JSON.stringify(host)} is not a host name (optionally starting with "*.")`,
+        );
+      }
+    }
+  }
+}
+
+/** Routes name known providers, distinct non-empty prefixes; `providers` only routed ones. */
+function checkRoutes(problems: string[], props: RelayPipelineProps, provider: string): void {
+  const prefixes = new Set<string>();
+  const routed = new Set<string>();
+  for (const [i, route] of (props.routes ?? []).entries()) {
+    if (!PROVIDER_DEFAULTS[route.provider]) {
+      problems.push(
+        `routes[${i}].provider must be one of ${Object.keys(PROVIDER_DEFAULTS).join(", ")}, got ${JSON.stringify(route.provider)}`,
+      );
+    }
+    if (!route.keyPrefix) {
+      problems.push(`routes[${i}].keyPrefix must not be empty: every other key goes to provider`);
+    }
+    if (prefixes.has(route.keyPrefix)) {
+      problems.push(`routes[${i}].keyPrefix ${JSON.stringify(route.keyPrefix)} is routed twice`);
+    }
+    if (props.keyPrefix && !route.keyPrefix.startsWith(props.keyPrefix)) {
+      problems.push(
+        `routes[${i}].keyPrefix ${JSON.stringify(route.keyPrefix)} is outside keyPrefix ${JSON.stringify(props.keyPrefix)}: no event would reach it`,
+      );
+    }
+    const group = route.layout ?? route.perspective ?? route.folderName;
+    if (group !== undefined && route.provider !== "spatialgen") {
+      problems.push(`routes[${i}]: layout, perspective and folderName are SpatialGen's only`);
+    }
+    prefixes.add(route.keyPrefix);
+    routed.add(route.provider);
+  }
+  for (const [name, connection] of Object.entries(props.providers ?? {})) {
+    const at = `providers.${name}.`;
+    if (name === provider) {
+      problems.push(
+        `providers.${name}: ${name} is the default provider; set its connection with apiKeySecret, apiKeySecretName, providerBaseUrl, allowedUrlHosts and maxFileSize`,
+      );
+    } else if (!routed.has(name)) {
+      problems.push(`providers.${name}: no route sends keys to ${name}`);
+    }
+    if (!connection) continue;
+    if (connection.apiKeySecret && connection.apiKeySecretName !== undefined) {
+      problems.push(`${at}apiKeySecret and ${at}apiKeySecretName are mutually exclusive`);
+    }
+    if (connection.apiKeySecretName !== undefined && connection.apiKeySecretName.trim() === "") {
+      problems.push(`${at}apiKeySecretName must not be empty`);
+    }
+    const size = connection.maxFileSize;
+    if (
+      size !== undefined &&
+      !Token.isUnresolved(size) &&
+      (!Number.isInteger(size) || size < 1 || size > S3_LIMITS.maxObjectSize)
+    ) {
+      problems.push(
+        `${at}maxFileSize must be an integer in 1..${S3_LIMITS.maxObjectSize}, got ${size}`,
+      );
+    }
+    checkConnection(problems, at, connection);
+  }
 }

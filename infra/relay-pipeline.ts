@@ -10,7 +10,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as events from "aws-cdk-lib/aws-events";
@@ -37,7 +37,7 @@ import { bundleFingerprint } from "./bundle-fingerprint.js";
 import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
 import { resolveRelayPipelineSettings } from "./relay-pipeline-defaults.js";
 import { objectCreatedPattern } from "./relay-pipeline-event-pattern.js";
-import type { RelayPipelineProps } from "./relay-pipeline-props.js";
+import type { RelayPipelineProps, RelayProvider } from "./relay-pipeline-props.js";
 import { assertValidRelayPipelineProps } from "./relay-pipeline-validation.js";
 import { buildRelayDefinition } from "./state-machine-definition.js";
 
@@ -93,8 +93,10 @@ export class RelayPipeline extends Construct {
   public readonly functions: Readonly<Record<RelayFunctionName, nodejs.NodejsFunction>>;
   /** Bus the outcome events go to. */
   public readonly eventBus: events.IEventBus;
-  /** Secret holding the provider API key. */
+  /** Secret holding the default provider's (`provider`'s) API key. */
   public readonly apiKeySecret: secretsmanager.ISecret;
+  /** The API-key secret of every provider the pipeline sends to, by provider name. */
+  public readonly apiKeySecrets: { readonly [P in RelayProvider]?: secretsmanager.ISecret };
   /** Rule that sends the bucket's "Object Created" events to the start function. */
   public readonly rule: events.Rule;
   /** Events the rule or the start function could not deliver. */
@@ -127,28 +129,44 @@ export class RelayPipeline extends Construct {
       removalPolicy: settings.table.removalPolicy,
     });
 
-    let apiKeySecretId: string;
-    if (props.apiKeySecret) {
-      this.apiKeySecret = props.apiKeySecret;
-      apiKeySecretId = props.apiKeySecret.secretArn;
-    } else if (props.apiKeySecretName) {
-      this.apiKeySecret = secretsmanager.Secret.fromSecretNameV2(
-        this,
-        "ApiKeySecret",
-        props.apiKeySecretName,
-      );
-      // A name, not the partial ARN an import by name yields: GetSecretValue resolves names.
-      apiKeySecretId = props.apiKeySecretName;
-    } else {
-      // No fixed name: a second pipeline in the same account and region must not collide.
-      const secret = new secretsmanager.Secret(this, "ApiKeySecret", {
-        description: `API key of the relay's ${provider} account. The generated value is a placeholder: put the real key here.`,
-        // A random placeholder, so that no guessable value ever authenticates anywhere.
-        generateSecretString: { passwordLength: 32, excludePunctuation: true },
-      });
-      this.apiKeySecret = secret;
-      apiKeySecretId = secret.secretArn;
+    // One API-key secret per provider; the default provider's keeps the id it always had.
+    const secrets = new Map<
+      RelayProvider,
+      { secret: secretsmanager.ISecret; id: string; arn: string }
+    >();
+    for (const resolved of settings.providers) {
+      const id =
+        resolved.name === provider ? "ApiKeySecret" : `${PROVIDER_IDS[resolved.name]}ApiKeySecret`;
+      const { apiKeySecret, apiKeySecretName } = resolved.secret;
+      if (apiKeySecret) {
+        secrets.set(resolved.name, {
+          secret: apiKeySecret,
+          id: apiKeySecret.secretArn,
+          arn: apiKeySecret.secretArn,
+        });
+      } else if (apiKeySecretName) {
+        const imported = secretsmanager.Secret.fromSecretNameV2(this, id, apiKeySecretName);
+        // A name, not the partial ARN an import by name yields: GetSecretValue resolves names.
+        // Its full ARN ends in a random 6-character suffix.
+        secrets.set(resolved.name, {
+          secret: imported,
+          id: apiKeySecretName,
+          arn: `${imported.secretArn}-??????`,
+        });
+      } else {
+        // No fixed name: a second pipeline in the same account and region must not collide.
+        const secret = new secretsmanager.Secret(this, id, {
+          description: `API key of the relay's ${resolved.name} account. The generated value is a placeholder: put the real key here.`,
+          // A random placeholder, so that no guessable value ever authenticates anywhere.
+          generateSecretString: { passwordLength: 32, excludePunctuation: true },
+        });
+        secrets.set(resolved.name, { secret, id: secret.secretArn, arn: secret.secretArn });
+      }
     }
+    this.apiKeySecrets = Object.fromEntries(
+      [...secrets].map(([name, { secret }]) => [name, secret]),
+    );
+    this.apiKeySecret = secrets.get(provider)?.secret as secretsmanager.ISecret;
 
     // A generated name, unique per pipeline, for the same reason as the secret's.
     this.eventBus = props.eventBus ?? new events.EventBus(this, "EventBus");
@@ -254,11 +272,21 @@ export class RelayPipeline extends Construct {
     // 3. Wire: env and least-privilege grants from the steps table, the rule's target.
     const envValues: Record<RelayEnvVar, string> = {
       TABLE_NAME: this.table.tableName,
-      PROVIDER: provider,
-      PROVIDER_BASE_URL: settings.providerBaseUrl,
-      API_KEY_SECRET_ID: apiKeySecretId,
-      ALLOWED_URL_HOSTS: settings.allowedUrlHosts.join(","),
-      MAX_FILE_SIZE: String(settings.maxFileSize),
+      // JSON, with the secrets' ARNs as tokens: toJsonString resolves them at deploy time.
+      PROVIDERS: Stack.of(this).toJsonString(
+        Object.fromEntries(
+          settings.providers.map((p) => [
+            p.name,
+            {
+              baseUrl: p.baseUrl,
+              secretId: secrets.get(p.name)?.id,
+              allowedUrlHosts: p.allowedUrlHosts,
+              maxFileSize: p.maxFileSize,
+            },
+          ]),
+        ),
+      ),
+      ROUTES: JSON.stringify(settings.routes),
       CHUNKS_PER_BATCH: String(settings.chunksPerBatch),
       TRANSFER_CONCURRENCY: String(settings.transferConcurrency),
       MAX_POLLS: String(settings.maxPolls),
@@ -266,17 +294,13 @@ export class RelayPipeline extends Construct {
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,
     };
-    // A secret imported by name has a partial ARN; its full ARN ends in a random 6-char suffix.
-    const secretArn = props.apiKeySecretName
-      ? `${this.apiKeySecret.secretArn}-??????`
-      : this.apiKeySecret.secretArn;
-    const resourceArns: Record<RelayResource, string> = {
-      table: this.table.tableArn,
+    const resourceArns: Record<RelayResource, string[]> = {
+      table: [this.table.tableArn],
       // The objects only (no List*, no bucket-level reads), under the prefix only.
-      sourceObjects: this.bucket.arnForObjects(`${keyPrefix ?? ""}*`),
-      apiKeySecret: secretArn,
-      eventBus: this.eventBus.eventBusArn,
-      stateMachine: this.stateMachine.stateMachineArn,
+      sourceObjects: [this.bucket.arnForObjects(`${keyPrefix ?? ""}*`)],
+      apiKeySecret: [...secrets.values()].map((s) => s.arn),
+      eventBus: [this.eventBus.eventBusArn],
+      stateMachine: [this.stateMachine.stateMachineArn],
     };
     for (const name of RELAY_FUNCTION_NAMES) {
       const fn = fns[name];
@@ -287,12 +311,14 @@ export class RelayPipeline extends Construct {
         readonly string[],
       ][]) {
         fn.addToRolePolicy(
-          new iam.PolicyStatement({ actions: [...actions], resources: [resourceArns[resource]] }),
+          new iam.PolicyStatement({ actions: [...actions], resources: resourceArns[resource] }),
         );
       }
       // Customer-managed keys, when the user brought them: reading needs their Decrypt.
       if (spec.access.sourceObjects) this.bucket.encryptionKey?.grantDecrypt(fn);
-      if (spec.access.apiKeySecret) this.apiKeySecret.encryptionKey?.grantDecrypt(fn);
+      if (spec.access.apiKeySecret) {
+        for (const { secret } of secrets.values()) secret.encryptionKey?.grantDecrypt(fn);
+      }
     }
 
     this.rule.addTarget(
@@ -310,6 +336,12 @@ export class RelayPipeline extends Construct {
     });
   }
 }
+
+/** Construct-id spelling of each provider. */
+const PROVIDER_IDS: { readonly [P in RelayProvider]: string } = {
+  twelvelabs: "TwelveLabs",
+  spatialgen: "SpatialGen",
+};
 
 /** `create-session` → `CreateSession`, for construct ids. */
 function toPascalCase(name: string): string {

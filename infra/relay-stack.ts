@@ -40,6 +40,17 @@ export class RelayStack extends Stack {
       description: "Put the provider API key in this secret",
       value: this.pipeline.apiKeySecret.secretName,
     });
+    for (const [name, secret] of Object.entries(this.pipeline.apiKeySecrets)) {
+      if (!secret || secret === this.pipeline.apiKeySecret) continue;
+      new CfnOutput(
+        this,
+        `${name === "spatialgen" ? "SpatialGen" : "TwelveLabs"}ApiKeySecretName`,
+        {
+          description: `Put the ${name} API key in this secret`,
+          value: secret.secretName,
+        },
+      );
+    }
     new CfnOutput(this, "EventBusName", {
       description: "Relay outcome events are published here",
       value: this.pipeline.eventBus.eventBusName,
@@ -49,6 +60,13 @@ export class RelayStack extends Stack {
 
 /** Context keys the app reads (`cdk synth -c relay:keyPrefix=incoming/`, or cdk.json). */
 export const RELAY_CONTEXT_KEYS = {
+  provider: "relay:provider",
+  /** JSON list of `RelayRoute`, e.g. `[{"keyPrefix":"spatialgen/","provider":"spatialgen"}]`. */
+  routes: "relay:routes",
+  /** JSON object of `RelayProviderProps` by provider (secret names, not secrets). */
+  providers: "relay:providers",
+  /** JSON `RelayGroupDefaults`. */
+  groupDefaults: "relay:groupDefaults",
   keyPrefix: "relay:keyPrefix",
   keySuffixes: "relay:keySuffixes",
   apiKeySecretName: "relay:apiKeySecretName",
@@ -99,9 +117,24 @@ export function pipelinePropsFromContext(scope: Construct): RelayPipelineProps {
     return v === "true";
   };
 
+  const json = <T>(key: string): T | undefined => {
+    const v = read(key);
+    if (v === undefined || v === null || v === "") return undefined;
+    if (typeof v !== "string") return v as T;
+    try {
+      return JSON.parse(v) as T;
+    } catch {
+      throw new Error(`context ${key} must be JSON, got ${v}`);
+    }
+  };
+
   const k = RELAY_CONTEXT_KEYS;
   const pollIntervalSeconds = num(k.pollIntervalSeconds);
   const props: RelayPipelineProps = {
+    provider: str(k.provider) as RelayPipelineProps["provider"],
+    routes: json<RelayPipelineProps["routes"]>(k.routes),
+    providers: json<RelayPipelineProps["providers"]>(k.providers),
+    groupDefaults: json<RelayPipelineProps["groupDefaults"]>(k.groupDefaults),
     keyPrefix: str(k.keyPrefix),
     keySuffixes: list(k.keySuffixes),
     apiKeySecretName: str(k.apiKeySecretName),

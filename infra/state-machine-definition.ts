@@ -204,5 +204,12 @@ export function buildRelayDefinition(
     .when(sfn.Condition.stringEquals("$.state", "active"), waitForProvider)
     .otherwise(recordFailure.next(failed));
 
-  return admit.next(acquireSlot).next(checkSlot);
+  // A group's member file is relayed by its manifest: its own execution ends at once.
+  const checkAdmitted = new sfn.Choice(definition, "CheckAdmitted");
+  const skipped = new sfn.Succeed(definition, "Skipped", {
+    comment: "A group member: its manifest's execution relays it",
+  });
+  acquireSlot.next(checkSlot);
+  checkAdmitted.when(sfn.Condition.stringEquals("$.next", "skip"), skipped).otherwise(acquireSlot);
+  return admit.next(checkAdmitted);
 }

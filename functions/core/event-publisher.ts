@@ -30,10 +30,16 @@ export interface UploadFailedDetail {
   readonly key: string | null;
   readonly versionId: string | null;
   readonly size: number | null;
-  readonly provider: string;
+  /** The provider the upload was routed to; null when the execution failed before it was. */
+  readonly provider: string | null;
   readonly status: "failed" | "rejected";
   readonly code: string;
   readonly reason: string;
+  /**
+   * Whether the provider session was given up (SpatialGen cancels the group): null when the
+   * upload had none open, false when the provider could not be told (it then expires).
+   */
+  readonly sessionCancelled: boolean | null;
 }
 
 /** The events the relay publishes, by detail-type. */

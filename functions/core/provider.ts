@@ -164,6 +164,11 @@ export interface Provider {
   readonly name: string;
   /** Largest file the provider accepts, in bytes. */
   readonly maxFileSize: number;
+  /**
+   * Why the provider would refuse `input` (a role's extension, a layout rule), each reason a
+   * sentence; empty when it would not. Makes no call: admit asks before any session opens.
+   */
+  refusals(input: CreateSessionInput): string[];
   /** Opens an upload session for the files of `input`. */
   createSession(input: CreateSessionInput): Promise<UploadSession>;
   /**

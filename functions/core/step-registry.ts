@@ -11,11 +11,8 @@
 /** Environment variables of the relay's contract (besides `RELAY_FUNCTION` and Powertools'). */
 export type RelayEnvVar =
   | "TABLE_NAME"
-  | "PROVIDER"
-  | "PROVIDER_BASE_URL"
-  | "API_KEY_SECRET_ID"
-  | "ALLOWED_URL_HOSTS"
-  | "MAX_FILE_SIZE"
+  | "PROVIDERS"
+  | "ROUTES"
   | "CHUNKS_PER_BATCH"
   | "TRANSFER_CONCURRENCY"
   | "MAX_POLLS"
@@ -51,12 +48,8 @@ export interface StepSpec {
 }
 
 const STORE_ENV = ["TABLE_NAME"] as const satisfies readonly RelayEnvVar[];
-const PROVIDER_ENV = [
-  "PROVIDER",
-  "PROVIDER_BASE_URL",
-  "API_KEY_SECRET_ID",
-  "ALLOWED_URL_HOSTS",
-] as const satisfies readonly RelayEnvVar[];
+/** `PROVIDERS`: each provider's endpoint, URL hosts, size limit and API-key secret. */
+const PROVIDER_ENV = ["PROVIDERS"] as const satisfies readonly RelayEnvVar[];
 const READ_SECRET = ["secretsmanager:GetSecretValue"];
 /** `GetObjectVersion` too: on a versioned bucket every read names the event's version. */
 const READ_SOURCE = ["s3:GetObject", "s3:GetObjectVersion"];
@@ -75,7 +68,7 @@ export const RELAY_STEPS = {
   admit: {
     stateName: "Admit",
     entry: "functions/admit/handler.ts",
-    env: [...STORE_ENV, "PROVIDER", "MAX_FILE_SIZE"],
+    env: [...STORE_ENV, ...PROVIDER_ENV, "ROUTES"],
     access: {
       table: ["dynamodb:GetItem", "dynamodb:PutItem"],
       sourceObjects: READ_SOURCE,
@@ -95,7 +88,7 @@ export const RELAY_STEPS = {
   "create-session": {
     stateName: "CreateSession",
     entry: "functions/create-session/handler.ts",
-    env: [...STORE_ENV, ...PROVIDER_ENV, "MAX_FILE_SIZE", "CHUNKS_PER_BATCH"],
+    env: [...STORE_ENV, ...PROVIDER_ENV, "CHUNKS_PER_BATCH"],
     access: {
       table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       apiKeySecret: READ_SECRET,
@@ -147,10 +140,12 @@ export const RELAY_STEPS = {
   fail: {
     stateName: "RecordFailure",
     entry: "functions/fail/handler.ts",
-    env: [...STORE_ENV, "PROVIDER", "EVENT_BUS_NAME"],
+    env: [...STORE_ENV, ...PROVIDER_ENV, "EVENT_BUS_NAME"],
     access: {
       table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       eventBus: ["events:PutEvents"],
+      // Cancelling a failed upload's provider session (SpatialGen's group).
+      apiKeySecret: READ_SECRET,
     },
     ...SMALL,
   },

@@ -1,7 +1,7 @@
 /** Lambda entry of the `fail` step: see functions/core/steps/fail.ts. */
 
 import { fail } from "../core/steps/fail.js";
-import { eventsFrom, slotsFrom, storeFrom } from "../runtime/default-deps.js";
+import { eventsFrom, providersFrom, slotsFrom, storeFrom } from "../runtime/default-deps.js";
 import { stepHandler } from "../runtime/lambda-handler.js";
 
 /** `makeHandler(deps)` binds the step to explicit clients; `handler` is the Lambda entry. */
@@ -9,5 +9,5 @@ export const { makeHandler, handler } = stepHandler("fail", fail, (env) => ({
   store: storeFrom(env),
   slots: slotsFrom(env),
   events: eventsFrom(env),
-  provider: { name: env.PROVIDER },
+  providers: providersFrom(env),
 }));

@@ -11,11 +11,16 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { RELAY_DEFAULTS } from "../core/config/defaults.js";
-import type { EnvValues } from "../core/config/environment.js";
+import {
+  type EnvValues,
+  PROVIDER_NAMES,
+  type ProviderConfig,
+  type ProviderName,
+} from "../core/config/environment.js";
 import { InvalidInputError } from "../core/errors.js";
 import { EventBridgePublisher, type EventPublisher } from "../core/event-publisher.js";
-import type { Provider } from "../core/provider.js";
 import { createProvider } from "../core/providers/create-provider.js";
+import { ProviderRegistry } from "../core/providers/provider-registry.js";
 import { UploadSlots } from "../core/upload-slots.js";
 import { UploadStore } from "../core/upload-store.js";
 import { isLoopbackHost } from "../core/url-policy.js";
@@ -32,37 +37,33 @@ export function slotsFrom(env: Pick<EnvValues, "TABLE_NAME">): UploadSlots {
   return UploadSlots.fromClient(new DynamoDBClient({}), { tableName: env.TABLE_NAME });
 }
 
-/** The provider's API client, its key read from the secret `API_KEY_SECRET_ID` names. */
-export function providerFrom(
-  env: Pick<
-    EnvValues,
-    "PROVIDER" | "PROVIDER_BASE_URL" | "API_KEY_SECRET_ID" | "ALLOWED_URL_HOSTS"
-  > &
-    Partial<Pick<EnvValues, "MAX_FILE_SIZE">>,
-): Provider {
-  const apiKey = async (): Promise<string> => {
-    const key = await getSecret(env.API_KEY_SECRET_ID, { maxAge: SECRET_MAX_AGE_SECONDS });
-    if (typeof key !== "string" || key.length === 0) {
-      throw new InvalidInputError(`secret ${env.API_KEY_SECRET_ID} holds no API key`);
-    }
-    return key;
-  };
-  return createProvider({
-    provider: env.PROVIDER,
-    baseUrl: env.PROVIDER_BASE_URL,
-    apiKey,
-    allowedUrlHosts: env.ALLOWED_URL_HOSTS,
-    // Plain http only to an allowed loopback host: a local sandbox, never a deployed service.
-    insecureHosts: env.ALLOWED_URL_HOSTS.filter(isLoopbackHost),
-    ...(env.MAX_FILE_SIZE !== undefined ? { maxFileSize: env.MAX_FILE_SIZE } : {}),
+/**
+ * The providers `PROVIDERS` names, each with its own API key read from its own secret when a
+ * call needs it. Building them makes no call, so a step that only checks (admit) reads no key.
+ */
+export function providersFrom(env: Pick<EnvValues, "PROVIDERS">): ProviderRegistry {
+  const configs = env.PROVIDERS;
+  const names = PROVIDER_NAMES.filter((name) => configs[name] !== undefined);
+  return new ProviderRegistry(names, (name) => {
+    const provider = name as ProviderName;
+    const config = configs[provider] as ProviderConfig;
+    const apiKey = async (): Promise<string> => {
+      const key = await getSecret(config.secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
+      if (typeof key !== "string" || key.length === 0) {
+        throw new InvalidInputError(`secret ${config.secretId} holds no ${provider} API key`);
+      }
+      return key;
+    };
+    return createProvider({
+      provider,
+      baseUrl: config.baseUrl,
+      apiKey,
+      allowedUrlHosts: config.allowedUrlHosts,
+      // Plain http only to an allowed loopback host: a local sandbox, never a deployed service.
+      insecureHosts: config.allowedUrlHosts.filter(isLoopbackHost),
+      maxFileSize: config.maxFileSize,
+    });
   });
-}
-
-/** The provider's name and size limit, for a step that makes no provider call. */
-export function providerInfoFrom(
-  env: Pick<EnvValues, "PROVIDER" | "MAX_FILE_SIZE">,
-): Pick<Provider, "name" | "maxFileSize"> {
-  return { name: env.PROVIDER, maxFileSize: env.MAX_FILE_SIZE };
 }
 
 /** The publisher to the bus `EVENT_BUS_NAME` names. */

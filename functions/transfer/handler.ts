@@ -2,7 +2,7 @@
 
 import { transfer } from "../core/steps/transfer.js";
 import {
-  providerFrom,
+  providersFrom,
   s3Client,
   storeFrom,
   URL_REFRESH_MARGIN_MS,
@@ -12,7 +12,7 @@ import { stepHandler } from "../runtime/lambda-handler.js";
 /** `makeHandler(deps)` binds the step to explicit clients; `handler` is the Lambda entry. */
 export const { makeHandler, handler } = stepHandler("transfer", transfer, (env) => ({
   store: storeFrom(env),
-  provider: providerFrom(env),
+  providers: providersFrom(env),
   s3: s3Client(),
   settings: {
     transferConcurrency: env.TRANSFER_CONCURRENCY,

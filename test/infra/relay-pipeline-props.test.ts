@@ -16,6 +16,7 @@ import { synthRelayTemplate } from "../../infra/synth-template.js";
 import {
   actionsOf,
   buildStack,
+  providersEnv,
   relayFunctions,
   resolveDefinition,
   resourcesOfType,
@@ -79,7 +80,36 @@ describe("Construct: RelayPipeline, props validation", () => {
       { bucketProps: { eventBridgeEnabled: false } },
       /bucketProps.eventBridgeEnabled cannot be false/,
     ],
-    [{ provider: "spatialgen" as "twelvelabs" }, /provider must be one of twelvelabs/],
+    [{ provider: "vimeo" as "twelvelabs" }, /provider must be one of twelvelabs, spatialgen/],
+    [
+      { routes: [{ keyPrefix: "", provider: "spatialgen" as const }] },
+      /routes\[0\]\.keyPrefix must not be empty/,
+    ],
+    [
+      {
+        routes: [
+          { keyPrefix: "sg/", provider: "spatialgen" as const },
+          { keyPrefix: "sg/", provider: "spatialgen" as const },
+        ],
+      },
+      /routes\[1\]\.keyPrefix "sg\/" is routed twice/,
+    ],
+    [
+      { routes: [{ keyPrefix: "tl/", provider: "twelvelabs" as const, layout: "SBS" }] },
+      /routes\[0\]: layout, perspective and folderName are SpatialGen's only/,
+    ],
+    [{ providers: { spatialgen: {} } }, /providers\.spatialgen: no route sends keys to spatialgen/],
+    [
+      { providers: { twelvelabs: {} } },
+      /providers\.twelvelabs: twelvelabs is the default provider/,
+    ],
+    [
+      {
+        routes: [{ keyPrefix: "sg/", provider: "spatialgen" as const }],
+        providers: { spatialgen: { baseUrl: "http://spatialgen.example" } },
+      },
+      /providers\.spatialgen\.baseUrl must be https/,
+    ],
   ] as [RelayPipelineProps, RegExp][])("rejects %o", (props, message) => {
     expect(constructError(props)?.message).toMatch(message);
   });
@@ -260,7 +290,9 @@ describe("Construct: RelayPipeline, props", () => {
     const { template } = buildStack({ apiKeySecretName: "prod/twelvelabs" });
     template.resourceCountIs("AWS::SecretsManager::Secret", 0);
     const functions = relayFunctions(template);
-    expect(functions.poll?.env.API_KEY_SECRET_ID).toBe("prod/twelvelabs");
+    expect(providersEnv(functions.poll?.env.PROVIDERS).twelvelabs?.secretId).toBe(
+      "prod/twelvelabs",
+    );
     const reads = roleStatements(template, functions.poll?.roleId ?? "").filter((s) =>
       actionsOf(s).includes("secretsmanager:GetSecretValue"),
     );
@@ -285,7 +317,9 @@ describe("Construct: RelayPipeline, props", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 0);
     template.resourceCountIs("AWS::Events::EventBus", 0);
     const functions = relayFunctions(template);
-    expect(functions.transfer?.env.API_KEY_SECRET_ID).toBe(apiKeySecret.secretArn);
+    expect(providersEnv(functions.transfer?.env.PROVIDERS).twelvelabs?.secretId).toBe(
+      apiKeySecret.secretArn,
+    );
     expect(functions.fail?.env.EVENT_BUS_NAME).toBe("shared-bus");
     const puts = roleStatements(template, functions.fail?.roleId ?? "").filter((s) =>
       actionsOf(s).includes("events:PutEvents"),
@@ -313,9 +347,11 @@ describe("Construct: RelayPipeline, props", () => {
     expect(functions.poll?.env.MAX_POLLS).toBe("100");
     expect(functions.transfer?.env.TRANSFER_CONCURRENCY).toBe("6");
     expect(functions.transfer?.env.VERIFY_ETAG).toBe("false");
-    expect(functions.admit?.env.MAX_FILE_SIZE).toBe("10000000000");
-    expect(functions.transfer?.env.PROVIDER_BASE_URL).toBe("https://api.example.com/v9");
-    expect(functions.transfer?.env.ALLOWED_URL_HOSTS).toBe("*.amazonaws.com,cdn.example.com");
+    expect(providersEnv(functions.admit?.env.PROVIDERS).twelvelabs).toMatchObject({
+      maxFileSize: 10_000_000_000,
+      baseUrl: "https://api.example.com/v9",
+      allowedUrlHosts: ["*.amazonaws.com", "cdn.example.com"],
+    });
     expect(functions.transfer?.properties.MemorySize).toBe(2048);
     const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
     expect(states.TransferChunks?.MaxConcurrency).toBe(3);

@@ -7,6 +7,7 @@ import { RELAY_STEPS, type RelayFunctionName } from "../../functions/core/step-r
 import {
   actionsOf,
   buildStack,
+  providersEnv,
   type RelayFunctionResource,
   relayFunctions,
   resourcesOfType,
@@ -216,7 +217,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
       }
       // The two defects this table closed: admit, finish and fail lacked variables they read.
       expect(Object.keys(functions.admit?.env ?? {})).toEqual(
-        expect.arrayContaining(["TABLE_NAME", "PROVIDER", "MAX_FILE_SIZE"]),
+        expect.arrayContaining(["TABLE_NAME", "PROVIDERS", "ROUTES"]),
       );
     });
 
@@ -224,13 +225,20 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
       const transfer = functions.transfer?.env ?? {};
       expect(transfer).toMatchObject({
         TABLE_NAME: { Ref: tableId },
-        PROVIDER: "twelvelabs",
-        PROVIDER_BASE_URL: "https://api.twelvelabs.io/v1.3",
-        API_KEY_SECRET_ID: { Ref: secretId },
-        ALLOWED_URL_HOSTS: "*.amazonaws.com",
         TRANSFER_CONCURRENCY: "4",
         VERIFY_ETAG: "true",
       });
+      expect(providersEnv(transfer.PROVIDERS)).toEqual({
+        twelvelabs: {
+          baseUrl: "https://api.twelvelabs.io/v1.3",
+          secretId: `Ref(${secretId})`,
+          allowedUrlHosts: ["*.amazonaws.com"],
+          maxFileSize: 4 * 1024 ** 3,
+        },
+      });
+      expect(JSON.parse(String(functions.admit?.env.ROUTES))).toEqual([
+        { prefix: "", provider: "twelvelabs" },
+      ]);
       expect(functions["create-session"]?.env.CHUNKS_PER_BATCH).toBe("8");
       expect(functions.poll?.env.MAX_POLLS).toBe("720");
       expect(functions.finish?.env.EVENT_BUS_NAME).toEqual({ Ref: busId });

@@ -89,8 +89,15 @@ describe("Construct: RelayPipeline, state machine", () => {
           Resource: fn("admit"),
           Retry: RETRY,
           Catch: CATCH,
-          Next: "AcquireSlot",
+          Next: "CheckAdmitted",
         },
+        // A group's member file is relayed by its manifest's execution: this one ends.
+        CheckAdmitted: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.next", StringEquals: "skip", Next: "Skipped" }],
+          Default: "AcquireSlot",
+        },
+        Skipped: { Type: "Succeed", Comment: "A group member: its manifest's execution relays it" },
         // Admission control: the limit and the lease are the definition's (default props:
         // 50 uploads; 720 polls × 5 s + 1 h), the arrival the execution's start.
         AcquireSlot: {

@@ -125,3 +125,19 @@ export function resolveDefinition(template: Template): Record<string, unknown> {
     .join(separator);
   return JSON.parse(text) as Record<string, unknown>;
 }
+
+/**
+ * The `PROVIDERS` variable of a function's template env, parsed: a `Fn::Join` (the secret's
+ * ARN is a token) is read with each `Ref` as the text `Ref(<logical id>)`.
+ */
+export function providersEnv(value: unknown): Record<string, Record<string, unknown>> {
+  const join = (value as { "Fn::Join"?: [string, unknown[]] })?.["Fn::Join"];
+  const text = join
+    ? join[1]
+        .map((part) =>
+          typeof part === "string" ? part : `Ref(${(part as { Ref?: string }).Ref ?? "?"})`,
+        )
+        .join(join[0])
+    : String(value);
+  return JSON.parse(text) as Record<string, Record<string, unknown>>;
+}

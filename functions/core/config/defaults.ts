@@ -4,7 +4,13 @@
  */
 
 import type { ProviderName } from "./environment.js";
-import { TWELVELABS_ENDPOINTS, TWELVELABS_LIMITS } from "./limits.js";
+import {
+  S3_LIMITS,
+  SPATIALGEN_ENDPOINTS,
+  SPATIALGEN_LIMITS,
+  TWELVELABS_ENDPOINTS,
+  TWELVELABS_LIMITS,
+} from "./limits.js";
 
 /** Defaults of the relay pipeline; every one can be overridden by construct props or env. */
 export const RELAY_DEFAULTS = {
@@ -73,6 +79,13 @@ export const PROVIDER_DEFAULTS: {
     allowedUrlHosts: TWELVELABS_ENDPOINTS.presignedUrlHosts,
     maxFileSize: TWELVELABS_LIMITS.maxFileSize,
     maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
+  },
+  spatialgen: {
+    baseUrl: SPATIALGEN_ENDPOINTS.origin,
+    allowedUrlHosts: SPATIALGEN_ENDPOINTS.presignedUrlHosts,
+    // SpatialGen publishes no largest file: S3's largest object bounds every relayed file.
+    maxFileSize: S3_LIMITS.maxObjectSize,
+    maxChunksPerCall: SPATIALGEN_LIMITS.maxUrlsPerCall,
   },
 };
 

@@ -16,29 +16,65 @@ import {
 import { RELAY_LIMITS } from "./defaults.js";
 
 /** Providers the relay can target. */
-export const PROVIDER_NAMES = ["twelvelabs"] as const;
+export const PROVIDER_NAMES = ["twelvelabs", "spatialgen"] as const;
 
 /** Name of a provider. */
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** A JSON-valued variable: parsed, then checked with `schema`. */
+function json<T extends z.ZodType>(schema: T) {
+  return z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}
+
+/** How the deployment reaches one provider: the `PROVIDERS` variable's entries. */
+export const ProviderConfigSchema = z.strictObject({
+  baseUrl: z.url(),
+  /** Secrets Manager id (ARN or name) of the secret holding the API key. */
+  secretId: z.string().min(1),
+  allowedUrlHosts: z.array(z.string().min(1)).min(1),
+  maxFileSize: z.int().positive(),
+});
+
+/** One entry of the `ROUTES` variable: which provider takes the keys under a prefix. */
+export const RouteSchema = z.strictObject({
+  /** Key prefix; `""` takes every key (the default route, last). */
+  prefix: z.string(),
+  provider: z.enum(PROVIDER_NAMES),
+  /** Group defaults for providers with groups (SpatialGen), overridable by S3 metadata. */
+  layout: z.string().min(1).optional(),
+  perspective: z.string().min(1).optional(),
+  folderName: z.string().min(1).optional(),
+});
+
+/** The `PROVIDERS` variable: each provider the deployment uses, by name. */
+export const ProvidersSchema = z
+  .partialRecord(z.enum(PROVIDER_NAMES), ProviderConfigSchema)
+  .refine((providers) => Object.keys(providers).length > 0, "must name at least one provider");
+
+/** How the deployment reaches one provider. */
+export type ProviderConfig = z.output<typeof ProviderConfigSchema>;
+/** One route: keys under `prefix` go to `provider`. */
+export type Route = z.output<typeof RouteSchema>;
+/** Every provider of a deployment, by name. */
+export type ProvidersConfig = z.output<typeof ProvidersSchema>;
 
 const count = ([min, max]: readonly [number, number]) => z.coerce.number().int().min(min).max(max);
 
 /** How each variable is parsed: the one definition of its format. */
 const ENV_SCHEMAS = {
   TABLE_NAME: z.string().min(1),
-  PROVIDER: z.enum(PROVIDER_NAMES),
-  PROVIDER_BASE_URL: z.url(),
-  API_KEY_SECRET_ID: z.string().min(1),
-  ALLOWED_URL_HOSTS: z
-    .string()
-    .transform((v) =>
-      v
-        .split(",")
-        .map((h) => h.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string()).min(1)),
-  MAX_FILE_SIZE: z.coerce.number().int().positive(),
+  PROVIDERS: json(ProvidersSchema),
+  ROUTES: json(z.array(RouteSchema).min(1, "must hold at least one route")),
   CHUNKS_PER_BATCH: count(RELAY_LIMITS.chunksPerBatch),
   TRANSFER_CONCURRENCY: count(RELAY_LIMITS.transferConcurrency),
   MAX_POLLS: count(RELAY_LIMITS.maxPolls),

@@ -30,7 +30,7 @@ import { excerpt } from "./error-excerpt.js";
 import type { RetryPolicy } from "./retry-policy.js";
 
 /** An HTTP method a {@link JsonApi} sends. */
-export type JsonMethod = "GET" | "POST";
+export type JsonMethod = "GET" | "POST" | "DELETE";
 
 /** Settings of a {@link JsonApi}. */
 export interface JsonApiOptions {

@@ -1,28 +1,61 @@
 /**
- * Admit: checks the dropped object against the provider's limits and claims it in the store.
+ * Admit: routes the dropped object to its provider, builds what the provider is asked to take
+ * (one file, or a manifest's group of files), checks it against the provider's limits and
+ * rules, and claims it in the store.
  * A rejection is recorded with its reason before it is raised, so the fail step and operators
  * see why; a repeated admit finds the first decision and repeats it.
  */
 
-import { HeadObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+} from "@aws-sdk/client-s3";
+import { z } from "zod";
+import type { Route } from "../config/environment.js";
 import { ERROR_CODES, ObjectRejectedError, ObjectSupersededError } from "../errors.js";
 import { unquoteEtag } from "../etag.js";
-import type { Provider } from "../provider.js";
+import type { CreateSessionInput, Provider } from "../provider.js";
+import { routeFor } from "../routing.js";
 import { httpStatusOf, isObjectGone } from "../s3-errors.js";
+import type { NewUpload } from "../store/upload-operations.js";
 import { type ObjectVersion, uploadKeyOf } from "../upload-identity.js";
 import type { RecordedError, SourceObject } from "../upload-store.js";
+import {
+  fileNameOf,
+  folderOf,
+  GroupManifestSchema,
+  isGroupMemberKey,
+  isManifestKey,
+  MANIFEST_MAX_BYTES,
+  videoNameOf,
+} from "./group-manifest.js";
 import type { StepDeps } from "./step-deps.js";
 import { ExecutionInput, parseInput } from "./step-inputs.js";
 
-/** Output of admit. */
+/** Output of admit: whether the object starts an upload (`upload`) or is a group's member. */
 export interface AdmitOutput {
   readonly uploadKey: string;
+  /**
+   * `upload`: the execution goes on. `skip`: the object sits in a group folder and is relayed
+   * by its group's manifest; the execution ends here, with nothing recorded.
+   */
+  readonly next: "upload" | "skip";
 }
 
-/** What admit needs: the provider's name and size limit only, no API access. */
-export type AdmitDeps = Pick<StepDeps, "store" | "s3"> & {
-  readonly provider: Pick<Provider, "name" | "maxFileSize">;
+/** What admit needs: the routes and the providers' offline checks, no API access. */
+export type AdmitDeps = Pick<StepDeps, "store" | "s3" | "providers"> & {
+  /** Which provider takes which keys. */
+  readonly routes: readonly Route[];
 };
+
+/** S3 user metadata that overrides a route's group defaults for one object. */
+export const GROUP_METADATA = {
+  layout: "relay-layout",
+  perspective: "relay-perspective",
+  folderName: "relay-folder-name",
+  videoName: "relay-video-name",
+} as const;
 
 /** Admits or rejects the object named by the execution input. */
 export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutput> {
@@ -31,13 +64,195 @@ export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutpu
   const existing = await deps.store.get(uploadKey);
   if (existing) {
     if (existing.status === "rejected") throw rejectionOf(existing.error);
-    return { uploadKey };
+    return { uploadKey, next: "upload" };
   }
+  const route = routeFor(event.key, deps.routes);
+  const groups = route !== undefined && hasGroups(route.provider);
+  if (groups && isGroupMemberKey(event.key) && !isManifestKey(event.key)) {
+    return { uploadKey, next: "skip" };
+  }
+  const provider = route?.provider ?? deps.providers.names[0] ?? "unknown";
 
-  const { source, rejection } = await inspect(event, deps);
-  const { record } = await deps.store.claim(uploadKey, source, deps.provider.name, rejection);
+  const inspected = await inspect(event, deps);
+  let { rejection } = inspected;
+  let group: Pick<NewUpload, "sources" | "request"> | undefined;
+  if (!rejection && !route) {
+    rejection = rejected(`no route takes key "${event.key}": no provider is configured for it`);
+  }
+  if (!rejection && route) {
+    const built =
+      groups && isManifestKey(event.key)
+        ? await fromManifest(event, inspected.source, deps)
+        : singleFile(inspected.source, route, inspected.metadata);
+    if ("rejection" in built) rejection = built.rejection;
+    else {
+      group = built;
+      rejection = check(deps.providers.get(route.provider), built.request, built.sources);
+    }
+  }
+  const { record } = await deps.store.claim(
+    uploadKey,
+    inspected.source,
+    provider,
+    rejection,
+    rejection ? undefined : group,
+  );
   if (record.status === "rejected") throw rejectionOf(record.error);
-  return { uploadKey };
+  return { uploadKey, next: "upload" };
+}
+
+/** Providers whose uploads are groups of files, built from S3 metadata and manifests. */
+function hasGroups(provider: string): boolean {
+  return provider === "spatialgen";
+}
+
+type Built = Required<Pick<NewUpload, "sources" | "request">> | { rejection: RecordedError };
+
+/** One dropped video: a one-file group named after its key, attributes from route + metadata. */
+function singleFile(
+  source: SourceObject,
+  route: Route,
+  metadata: Readonly<Record<string, string>>,
+): Built {
+  const pick = (name: string, fallback?: string) => metadata[name] ?? fallback;
+  const layout = pick(GROUP_METADATA.layout, route.layout);
+  const perspective = pick(GROUP_METADATA.perspective, route.perspective);
+  const folderName = pick(GROUP_METADATA.folderName, route.folderName);
+  const request: CreateSessionInput = {
+    files: [{ name: fileNameOf(source.key), size: source.size }],
+    group: {
+      videoName: pick(GROUP_METADATA.videoName) ?? videoNameOf(source.key),
+      ...(layout !== undefined ? { layout } : {}),
+      ...(perspective !== undefined ? { perspective } : {}),
+      ...(folderName !== undefined ? { folderName } : {}),
+    },
+  };
+  return { sources: [source], request };
+}
+
+/**
+ * A manifest's group: every named file must exist (its current version is pinned), none may
+ * be named twice, and the group rules are the provider's to judge (see `check`).
+ */
+async function fromManifest(
+  event: ExecutionInput,
+  manifestObject: SourceObject,
+  deps: Pick<AdmitDeps, "s3">,
+): Promise<Built> {
+  const where = `manifest s3://${event.bucket}/${manifestObject.key}`;
+  if (manifestObject.size > MANIFEST_MAX_BYTES) {
+    return {
+      rejection: rejected(
+        `${where} is ${manifestObject.size} bytes; at most ${MANIFEST_MAX_BYTES}`,
+      ),
+    };
+  }
+  const text = await readText(manifestObject, deps);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { rejection: rejected(`${where} is not JSON`) };
+  }
+  const parsed = GroupManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    return { rejection: rejected(`${where} is invalid: ${z.prettifyError(parsed.error)}`) };
+  }
+  const manifest = parsed.data;
+  const folder = folderOf(manifestObject.key);
+  const seen = new Set<string>();
+  for (const file of manifest.files) {
+    if (seen.has(file.key)) {
+      return { rejection: rejected(`${where} names file ${file.key} twice`) };
+    }
+    seen.add(file.key);
+  }
+  const sources: SourceObject[] = [];
+  const missing: string[] = [];
+  for (const file of manifest.files) {
+    const key = `${folder}${file.key}`;
+    const head = await headCurrent(event.bucket, key, deps);
+    if (!head) missing.push(key);
+    else {
+      sources.push({
+        bucket: event.bucket,
+        key,
+        versionId: head.VersionId ?? null,
+        etag: unquoteEtag(head.ETag ?? ""),
+        size: head.ContentLength ?? 0,
+      });
+    }
+  }
+  if (missing.length > 0) {
+    return {
+      rejection: rejected(
+        `${where} names ${missing.length} missing object(s): ${missing.join(", ")}`,
+      ),
+    };
+  }
+  const empty = sources.find((s) => s.size === 0);
+  if (empty) return { rejection: rejected(`${where}: object ${empty.key} is empty (0 bytes)`) };
+  const request: CreateSessionInput = {
+    files: manifest.files.map((file, i) => ({
+      name: fileNameOf(file.key),
+      size: sources[i]?.size ?? 0,
+      role: file.fileRole,
+      ...(file.languageTag !== undefined ? { languageTag: file.languageTag } : {}),
+    })),
+    group: {
+      videoName: manifest.videoName,
+      ...(manifest.layout !== undefined ? { layout: manifest.layout } : {}),
+      ...(manifest.perspective !== undefined ? { perspective: manifest.perspective } : {}),
+      ...(manifest.folderName !== undefined ? { folderName: manifest.folderName } : {}),
+      ...(manifest.description !== undefined ? { description: manifest.description } : {}),
+    },
+  };
+  return { sources, request };
+}
+
+/** The provider's own refusals and size limit, before any session opens. */
+function check(
+  provider: Provider,
+  request: CreateSessionInput,
+  sources: readonly SourceObject[],
+): RecordedError | undefined {
+  const large = sources.find((s) => s.size > provider.maxFileSize);
+  if (large) {
+    return rejected(
+      `object ${large.key} is ${large.size} bytes; ${provider.name} accepts at most ${provider.maxFileSize} bytes`,
+    );
+  }
+  const refusals = provider.refusals(request);
+  if (refusals.length > 0) {
+    return rejected(`${provider.name} would refuse this upload: ${refusals.join("; ")}`);
+  }
+  return undefined;
+}
+
+/** The manifest's bytes, pinned to the version admitted. */
+async function readText(source: SourceObject, deps: Pick<AdmitDeps, "s3">): Promise<string> {
+  const answer = await deps.s3.send(
+    new GetObjectCommand({
+      Bucket: source.bucket,
+      Key: source.key,
+      ...(source.versionId ? { VersionId: source.versionId } : { IfMatch: `"${source.etag}"` }),
+    }),
+  );
+  return (await answer.Body?.transformToString("utf-8")) ?? "";
+}
+
+/** The current object at `key`, or undefined when there is none. */
+async function headCurrent(
+  bucket: string,
+  key: string,
+  deps: Pick<AdmitDeps, "s3">,
+): Promise<HeadObjectCommandOutput | undefined> {
+  try {
+    return await deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  } catch (error) {
+    if (isObjectGone(error)) return undefined;
+    throw error;
+  }
 }
 
 /** The error a recorded rejection is raised as, so a repeated admit repeats the first one. */
@@ -57,8 +272,12 @@ const rejected = (message: string): RecordedError => ({
 
 async function inspect(
   event: ExecutionInput,
-  deps: Pick<AdmitDeps, "provider" | "s3">,
-): Promise<{ source: SourceObject; rejection?: RecordedError }> {
+  deps: Pick<AdmitDeps, "s3">,
+): Promise<{
+  source: SourceObject;
+  metadata: Readonly<Record<string, string>>;
+  rejection?: RecordedError;
+}> {
   const fromEvent: SourceObject = {
     bucket: event.bucket,
     key: event.key,
@@ -69,6 +288,7 @@ async function inspect(
   if (event.key.endsWith("/")) {
     return {
       source: fromEvent,
+      metadata: {},
       rejection: rejected(`key "${event.key}" names a folder, not a file`),
     };
   }
@@ -77,6 +297,7 @@ async function inspect(
   if (!found) {
     return {
       source: fromEvent,
+      metadata: {},
       rejection: rejected(`object ${where} (etag ${event.etag}) no longer exists in that version`),
     };
   }
@@ -97,22 +318,18 @@ async function inspect(
   if (replaced) {
     return {
       source: fromEvent,
+      metadata: {},
       rejection: {
         code: ERROR_CODES.ObjectSupersededError,
         message: `superseded: ${where} ${replaced}; the newer object is relayed by its own event`,
       },
     };
   }
-  if (source.size === 0) return { source, rejection: rejected("object is empty (0 bytes)") };
-  if (source.size > deps.provider.maxFileSize) {
-    return {
-      source,
-      rejection: rejected(
-        `object is ${source.size} bytes; ${deps.provider.name} accepts at most ${deps.provider.maxFileSize} bytes`,
-      ),
-    };
+  const metadata = found.head.Metadata ?? {};
+  if (source.size === 0) {
+    return { source, metadata, rejection: rejected("object is empty (0 bytes)") };
   }
-  return { source };
+  return { source, metadata };
 }
 
 /**

@@ -27,7 +27,7 @@ export interface CreateSessionOutput {
 }
 
 /** What create-session needs. */
-export type CreateSessionDeps = Pick<StepDeps, "store" | "provider"> & {
+export type CreateSessionDeps = Pick<StepDeps, "store" | "providers"> & {
   readonly settings: Pick<RelaySettings, "chunksPerBatch">;
 };
 
@@ -42,7 +42,7 @@ export async function createSession(
     if (record.status !== "admitted") {
       throw new UploadStateError(`upload ${uploadKey} is ${record.status}, not admitted`);
     }
-    const session = await deps.provider.createSession(requestOf(record));
+    const session = await deps.providers.get(record.provider).createSession(requestOf(record));
     const claimed = await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
     if (claimed) {
       await deps.store.savePlan(
@@ -81,14 +81,14 @@ function chunkRecords(
 /** The batches of a claimed session, after storing whatever part of its plan is missing. */
 async function finishPlan(
   record: UploadRecord,
-  deps: Pick<CreateSessionDeps, "store" | "settings" | "provider">,
+  deps: Pick<CreateSessionDeps, "store" | "settings" | "providers">,
 ): Promise<Batch[]> {
   const { uploadKey, uploadId, files, totalChunks } = record;
   if (uploadId === undefined || files === undefined || totalChunks === undefined) {
     throw new UploadStateError(`upload ${uploadKey} has an incomplete session`);
   }
   if (record.status === "admitted") {
-    const plan = await deps.provider.planOf({ uploadId, files });
+    const plan = await deps.providers.get(record.provider).planOf({ uploadId, files });
     await deps.store.savePlan(uploadKey, uploadId, chunkRecords(plan));
   }
   return planBatches(totalChunks, deps.settings.chunksPerBatch);

@@ -9,10 +9,11 @@
  */
 
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
-import type { Provider } from "../provider.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { UploadSlots } from "../upload-slots.js";
+import type { UploadRecord } from "../upload-store.js";
 import { completedDetail } from "./finish.js";
+import { sessionOf } from "./report.js";
 import type { StepDeps } from "./step-deps.js";
 import { FailureInput, parseInput } from "./step-inputs.js";
 
@@ -24,9 +25,8 @@ export interface FailOutput {
   readonly reason: string;
 }
 
-/** What fail needs: the provider's name only, no API access. */
-export type FailDeps = Pick<StepDeps, "store" | "events" | "now"> & {
-  readonly provider: Pick<Provider, "name">;
+/** What fail needs: the providers, to give up a failed upload's session. */
+export type FailDeps = Pick<StepDeps, "store" | "events" | "now" | "providers"> & {
   /** The slots the upload is released from. */
   readonly slots: Pick<UploadSlots, "release">;
 };
@@ -53,6 +53,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     await deps.events.publish("Upload Completed", completedDetail(record, deps.now ?? Date.now));
     return { uploadKey, status: "completed", reason };
   }
+  const cancelled = record ? await cancelSession(record, deps) : null;
   if (uploadKey && record) {
     await deps.store.markFailed(uploadKey, { code, message: reason });
     record = await deps.store.get(uploadKey);
@@ -67,12 +68,29 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     key: record?.source.key ?? failure.key ?? null,
     versionId: record?.source.versionId ?? failure.versionId ?? null,
     size: record?.source.size ?? failure.size ?? null,
-    provider: record?.provider ?? deps.provider.name,
+    provider: record?.provider ?? null,
     status,
     code: status === "rejected" ? (record?.error?.code ?? ERROR_CODES.ObjectRejectedError) : code,
     reason: finalReason,
+    sessionCancelled: cancelled,
   });
   return { uploadKey, status, reason: finalReason };
+}
+
+/**
+ * Gives up the provider session of a failed upload (SpatialGen cancels its group), so nothing
+ * stays half uploaded until it expires. True when cancelled, null when there was no session to
+ * give up, false when the provider could not be told: the failure is recorded all the same, and
+ * the session then expires on its own (5 days for SpatialGen).
+ */
+async function cancelSession(record: UploadRecord, deps: FailDeps): Promise<boolean | null> {
+  if (!record.uploadId || !record.files || record.status === "completed") return null;
+  try {
+    await deps.providers.get(record.provider).cancel(sessionOf(record));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -22,7 +22,7 @@ export interface PollOutput {
 }
 
 /** What poll needs. */
-export type PollDeps = Pick<StepDeps, "store" | "provider"> & {
+export type PollDeps = Pick<StepDeps, "store" | "providers"> & {
   readonly settings: Pick<RelaySettings, "chunksPerBatch" | "maxPolls">;
 };
 
@@ -44,10 +44,12 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
   }
   // One read serves both: reporting changes no chunk's ETag, and resets are returned.
   const chunks = await deps.store.getChunks(uploadKey);
-  const first = await reportUnreported(uploadKey, session, chunks, deps);
+  const provider = deps.providers.get(record.provider);
+  const withProvider = { store: deps.store, provider };
+  const first = await reportUnreported(uploadKey, session, chunks, withProvider);
 
   const resent = new Set(first.resend);
-  const status = await deps.provider.getStatus(
+  const status = await provider.getStatus(
     session,
     proofsOf(chunks.filter((c) => !resent.has(c.index))),
   );
@@ -57,7 +59,7 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
       !(await deps.store.recordAsset(uploadKey, status.assetId))
     ) {
       throw new ProviderResponseError(
-        `${deps.provider.name}.getStatus`,
+        `${provider.name}.getStatus`,
         `asset ${status.assetId} differs from the one recorded for upload ${uploadKey}`,
       );
     }
@@ -67,7 +69,7 @@ export async function poll(input: unknown, deps: PollDeps): Promise<PollOutput> 
 
   const failed = new Set(status.failedChunks);
   const lost = lostReports(chunks, status.completedIndexes, failed, new Set(first.resend));
-  const again = await reportWithReconcile(uploadKey, session, lost, deps);
+  const again = await reportWithReconcile(uploadKey, session, lost, withProvider);
 
   const byIndex = new Map(chunks.map((c) => [c.index, c]));
   const refused = [...failed].find(

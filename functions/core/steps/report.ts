@@ -8,7 +8,7 @@
 import { UploadStateError } from "../errors.js";
 import type { SessionRef } from "../provider.js";
 import type { ChunkRecord, UploadRecord } from "../upload-store.js";
-import { type ReportOutcome, reportWithReconcile } from "./reconcile.js";
+import { type ReconcileDeps, type ReportOutcome, reportWithReconcile } from "./reconcile.js";
 import type { StepDeps } from "./step-deps.js";
 import { BatchRef, parseInput } from "./step-inputs.js";
 
@@ -25,14 +25,17 @@ export interface ReportOutput {
 /** Reports the sent, unreported chunks in `first..last`. */
 export async function report(
   input: unknown,
-  deps: Pick<StepDeps, "store" | "provider">,
+  deps: Pick<StepDeps, "store" | "providers">,
 ): Promise<ReportOutput> {
   const { uploadKey, first, last } = parseInput("report", BatchRef, input);
   const record = await deps.store.require(uploadKey);
   if (record.status === "completed") return { uploadKey, first, last, reported: 0, resend: 0 };
   const session = sessionOf(record);
   const chunks = await deps.store.getChunks(uploadKey, first, last);
-  const outcome = await reportUnreported(uploadKey, session, chunks, deps);
+  const outcome = await reportUnreported(uploadKey, session, chunks, {
+    store: deps.store,
+    provider: deps.providers.get(record.provider),
+  });
   return {
     uploadKey,
     first,
@@ -47,7 +50,7 @@ export function reportUnreported(
   uploadKey: string,
   session: SessionRef,
   chunks: readonly ChunkRecord[],
-  deps: Pick<StepDeps, "store" | "provider">,
+  deps: ReconcileDeps,
 ): Promise<ReportOutcome> {
   const unreported = chunks.filter((c) => c.etag && c.reportedAt === undefined);
   return reportWithReconcile(uploadKey, session, unreported, deps);

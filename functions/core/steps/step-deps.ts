@@ -4,7 +4,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Dispatcher } from "undici";
 import type { RelaySettings } from "../config/settings.js";
 import type { EventPublisher } from "../event-publisher.js";
-import type { Provider } from "../provider.js";
+import type { ProviderRegistry } from "../providers/provider-registry.js";
 import type { UploadStore } from "../upload-store.js";
 
 export type { RelaySettings };
@@ -12,7 +12,8 @@ export type { RelaySettings };
 /** Every client a step may use. Each step takes the subset it needs. */
 export interface StepDeps {
   readonly store: UploadStore;
-  readonly provider: Provider;
+  /** The deployment's providers; a step uses the one its upload's record names. */
+  readonly providers: ProviderRegistry;
   readonly s3: S3Client;
   readonly events: EventPublisher;
   readonly settings: RelaySettings;

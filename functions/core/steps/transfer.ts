@@ -24,7 +24,7 @@ export interface TransferOutput {
 }
 
 /** What transfer needs. */
-export type TransferDeps = Pick<StepDeps, "store" | "provider" | "s3" | "dispatcher" | "now"> & {
+export type TransferDeps = Pick<StepDeps, "store" | "providers" | "s3" | "dispatcher" | "now"> & {
   readonly settings: Pick<
     RelaySettings,
     "transferConcurrency" | "verifyEtag" | "urlRefreshMarginMs"
@@ -103,13 +103,14 @@ async function withFreshUrls(
   record: UploadRecord,
   session: SessionRef,
   chunks: readonly ChunkRecord[],
-  deps: Pick<TransferDeps, "store" | "provider" | "settings" | "now">,
+  deps: Pick<TransferDeps, "store" | "providers" | "settings" | "now">,
 ): Promise<(ChunkRecord & { url: string })[]> {
   const deadline = (deps.now ?? Date.now)() + deps.settings.urlRefreshMarginMs;
   const stale = chunks.filter((c) => !c.url || (c.urlExpiresAt ?? 0) < deadline);
   const fresh = new Map<number, string>();
   if (stale.length > 0) {
-    const urls = await deps.provider.getChunkUrls(
+    const provider = deps.providers.get(record.provider);
+    const urls = await provider.getChunkUrls(
       session,
       stale.map((c) => c.index),
     );
@@ -123,7 +124,7 @@ async function withFreshUrls(
         ((u.start ?? chunk.start) !== chunk.start || (u.size ?? chunk.size) !== chunk.size)
       ) {
         throw new ProviderResponseError(
-          `${deps.provider.name}.getChunkUrls`,
+          `${provider.name}.getChunkUrls`,
           `chunk ${u.index} is now bytes ${u.start}+${u.size}, planned ${chunk.start}+${chunk.size}`,
         );
       }

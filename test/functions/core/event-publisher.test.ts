@@ -45,6 +45,7 @@ const failed: UploadFailedDetail = {
   status: "failed",
   code: "RELAY_UNKNOWN",
   reason: "the execution ended in an unexpected state",
+  sessionCancelled: null,
 };
 
 describe("Class: EventBridgePublisher", () => {

@@ -62,6 +62,14 @@ export class TwelveLabsProvider implements Provider {
     this.now = options.now ?? Date.now;
   }
 
+  /** TwelveLabs takes one file of the accepted size; it states no rule on names. */
+  refusals(input: CreateSessionInput): string[] {
+    if (input.files.length !== 1) {
+      return [`TwelveLabs takes one file per upload, got ${input.files.length}`];
+    }
+    return [];
+  }
+
   /**
    * Opens a session; checks the chunk plan's arithmetic and every initial URL. Without
    * `total_chunks` the plan is computed; without `expires_at` the session is taken to live

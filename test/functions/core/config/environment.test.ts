@@ -6,11 +6,24 @@ import { RELAY_FUNCTION_NAMES, RELAY_STEPS } from "../../../../functions/core/st
 /** A valid value of every contract variable. */
 const full = {
   TABLE_NAME: "relay",
-  PROVIDER: "twelvelabs",
-  PROVIDER_BASE_URL: "https://api.twelvelabs.io/v1.3",
-  API_KEY_SECRET_ID: "relay/twelvelabs-api-key",
-  ALLOWED_URL_HOSTS: "*.amazonaws.com, cdn.example.com",
-  MAX_FILE_SIZE: "1000",
+  PROVIDERS: JSON.stringify({
+    twelvelabs: {
+      baseUrl: "https://api.twelvelabs.io/v1.3",
+      secretId: "relay/twelvelabs-api-key",
+      allowedUrlHosts: ["*.amazonaws.com", "cdn.example.com"],
+      maxFileSize: 1000,
+    },
+    spatialgen: {
+      baseUrl: "https://spatialgen.com",
+      secretId: "relay/spatialgen-api-key",
+      allowedUrlHosts: ["*.spatialgen.com"],
+      maxFileSize: 2000,
+    },
+  }),
+  ROUTES: JSON.stringify([
+    { prefix: "spatialgen/", provider: "spatialgen", layout: "SBS" },
+    { prefix: "", provider: "twelvelabs" },
+  ]),
   CHUNKS_PER_BATCH: "16",
   TRANSFER_CONCURRENCY: "32",
   MAX_POLLS: "10",
@@ -27,14 +40,21 @@ describe("Function: readStepEnvironment", () => {
 
   it("parses every format: lists, counts and switches", () => {
     const env = readStepEnvironment("transfer", full);
-    expect(env.ALLOWED_URL_HOSTS).toEqual(["*.amazonaws.com", "cdn.example.com"]);
+    expect(env.PROVIDERS.twelvelabs?.allowedUrlHosts).toEqual([
+      "*.amazonaws.com",
+      "cdn.example.com",
+    ]);
+    expect(env.PROVIDERS.spatialgen?.maxFileSize).toBe(2000);
     expect(env.TRANSFER_CONCURRENCY).toBe(32);
     expect(env.VERIFY_ETAG).toBe(false);
     expect(readStepEnvironment("poll", full)).toMatchObject({
       CHUNKS_PER_BATCH: 16,
       MAX_POLLS: 10,
     });
-    expect(readStepEnvironment("admit", full).MAX_FILE_SIZE).toBe(1000);
+    expect(readStepEnvironment("admit", full).ROUTES).toEqual([
+      { prefix: "spatialgen/", provider: "spatialgen", layout: "SBS" },
+      { prefix: "", provider: "twelvelabs" },
+    ]);
   });
 
   it.each([
@@ -63,11 +83,28 @@ describe("Function: readStepEnvironment", () => {
   it.each([
     [{ CHUNKS_PER_BATCH: "0" }, /CHUNKS_PER_BATCH/],
     [{ MAX_POLLS: "-1" }, /MAX_POLLS/],
-    [{ ALLOWED_URL_HOSTS: " , " }, /ALLOWED_URL_HOSTS/],
-    [{ PROVIDER: "spatialgen" }, /PROVIDER/],
+    [{ PROVIDERS: "{" }, /must be JSON[\s\S]*PROVIDERS/],
+    [{ PROVIDERS: "{}" }, /at least one provider[\s\S]*PROVIDERS/],
+    [{ PROVIDERS: JSON.stringify({ vimeo: {} }) }, /PROVIDERS/],
+    [
+      {
+        PROVIDERS: JSON.stringify({
+          twelvelabs: { baseUrl: "x", secretId: "s", allowedUrlHosts: [], maxFileSize: 1 },
+        }),
+      },
+      /PROVIDERS/,
+    ],
   ])("refuses %o with an InvalidInputError naming the variable", (override, name) => {
     const read = () => readStepEnvironment("poll", { ...full, ...override });
     expect(read).toThrow(InvalidInputError);
     expect(read).toThrow(name);
+  });
+
+  it.each([
+    [{ ROUTES: "[]" }, /at least one route[\s\S]*ROUTES/],
+    [{ ROUTES: JSON.stringify([{ prefix: "", provider: "vimeo" }]) }, /ROUTES/],
+    [{ ROUTES: JSON.stringify([{ provider: "twelvelabs" }]) }, /ROUTES/],
+  ])("refuses admit's %o naming the variable", (override, name) => {
+    expect(() => readStepEnvironment("admit", { ...full, ...override })).toThrow(name);
   });
 });

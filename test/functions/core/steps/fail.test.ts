@@ -23,6 +23,8 @@ import {
   type UploadCompletedDetail,
   type UploadFailedDetail,
 } from "../../../../functions/core/event-publisher.js";
+import { createProvider } from "../../../../functions/core/providers/create-provider.js";
+import { ProviderRegistry } from "../../../../functions/core/providers/provider-registry.js";
 import { admit } from "../../../../functions/core/steps/admit.js";
 import { type FailDeps, fail } from "../../../../functions/core/steps/fail.js";
 import type { ExecutionInput } from "../../../../functions/core/steps/step-inputs.js";
@@ -142,7 +144,15 @@ describe("Function: fail", () => {
       store,
       slots,
       events: new EventBridgePublisher(eventsClient, BUS),
-      provider: { name: PROVIDER },
+      // TwelveLabs documents no cancel call: its cancel makes none, so no endpoint is needed.
+      providers: ProviderRegistry.of(
+        createProvider({
+          provider: "twelvelabs",
+          baseUrl: "https://api.twelvelabs.io/v1.3",
+          apiKey: async () => "unused",
+          allowedUrlHosts: ["*.amazonaws.com"],
+        }),
+      ),
     };
   });
 
@@ -189,6 +199,8 @@ describe("Function: fail", () => {
         status: "failed",
         code: "RELAY_CHUNK_TRANSFER",
         reason,
+        // The provider was told to give the session up (TwelveLabs' cancel is a no-op).
+        sessionCancelled: true,
       },
     ]);
   });
@@ -243,7 +255,8 @@ describe("Function: fail", () => {
       const admitDeps = {
         store,
         s3: stack.s3.client,
-        provider: { name: PROVIDER, maxFileSize: 1e9 },
+        routes: [{ prefix: "", provider: "twelvelabs" as const }],
+        providers: deps.providers,
       };
       const thrown = (await admit(input, admitDeps).catch((e: unknown) => e)) as Error;
       expect(thrown).toBeInstanceOf(
@@ -272,6 +285,7 @@ describe("Function: fail", () => {
           status: "rejected",
           code,
           reason: rejection?.message,
+          sessionCancelled: null,
         },
       ]);
     },
@@ -297,15 +311,17 @@ describe("Function: fail", () => {
         key: input.key,
         versionId: "v-1",
         size: input.size,
-        provider: PROVIDER,
+        // Nothing recorded: the route was never looked up.
+        provider: null,
         status: "failed",
         code: "RELAY_ACCESS_DENIED",
         reason: out.reason,
+        sessionCancelled: null,
       },
     ]);
   });
 
-  it("with nothing that names an upload: no key, nothing stored or released, an event of nulls with the provider's name", async () => {
+  it("with nothing that names an upload: no key, nothing stored or released, an event of nulls", async () => {
     const before = failedEvents(null).length;
     const out = await fail(
       { error: { Error: "States.Runtime", Cause: "An error occurred while executing the state" } },
@@ -323,10 +339,11 @@ describe("Function: fail", () => {
         key: null,
         versionId: null,
         size: null,
-        provider: PROVIDER,
+        provider: null,
         status: "failed",
         code: "RELAY_UNKNOWN",
         reason: out.reason,
+        sessionCancelled: null,
       },
     ]);
   });

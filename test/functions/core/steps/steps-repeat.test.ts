@@ -15,7 +15,8 @@ import {
 } from "../../../../functions/core/errors.js";
 import type { Provider } from "../../../../functions/core/provider.js";
 import { createProvider } from "../../../../functions/core/providers/create-provider.js";
-import { admit } from "../../../../functions/core/steps/admit.js";
+import { ProviderRegistry } from "../../../../functions/core/providers/provider-registry.js";
+import { type AdmitDeps, admit } from "../../../../functions/core/steps/admit.js";
 import { createSession } from "../../../../functions/core/steps/create-session.js";
 import { finish } from "../../../../functions/core/steps/finish.js";
 import { poll } from "../../../../functions/core/steps/poll.js";
@@ -52,7 +53,7 @@ const settings: RelaySettings = {
 
 let stack: LocalStack;
 let sandbox: TwelveLabsSandbox;
-let deps: StepDeps;
+let deps: StepDeps & AdmitDeps;
 let events: PublishedEventsSink;
 /** The table's admission slots, which finish releases. */
 let slots: UploadSlots;
@@ -85,6 +86,7 @@ function noting(real: Provider): Provider {
   return {
     name: real.name,
     maxFileSize: real.maxFileSize,
+    refusals: (input) => real.refusals(input),
     async createSession(input) {
       const session = await real.createSession(input);
       for (const u of session.urls) issuedUrls.add(u.url);
@@ -175,14 +177,17 @@ describe("Steps: safe to repeat", () => {
     slots = UploadSlots.fromClient(stack.dynamodb.client, { tableName: TABLE });
     deps = {
       store: UploadStore.fromClient(stack.dynamodb.client, { tableName: TABLE }),
-      provider: noting(
-        createProvider({
-          provider: "twelvelabs",
-          baseUrl: sandbox.baseUrl,
-          apiKey: async () => apiKey,
-          allowedUrlHosts: [partHost],
-          insecureHosts: [partHost],
-        }),
+      routes: [{ prefix: "", provider: "twelvelabs" }],
+      providers: ProviderRegistry.of(
+        noting(
+          createProvider({
+            provider: "twelvelabs",
+            baseUrl: sandbox.baseUrl,
+            apiKey: async () => apiKey,
+            allowedUrlHosts: [partHost],
+            insecureHosts: [partHost],
+          }),
+        ),
       ),
       s3: stack.s3.client,
       events,
@@ -418,7 +423,7 @@ describe("Steps: safe to repeat", () => {
     const { input, body } = await drop(SIZE);
     const { uploadKey } = await kept(admit(input, deps));
     // The first run opened and claimed a session, then died before storing a chunk.
-    const session = await deps.provider.createSession({
+    const session = await deps.providers.get("twelvelabs").createSession({
       files: [{ name: "clip.mp4", size: SIZE }],
     });
     await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
