@@ -22,6 +22,11 @@ import { type DeployedFunction, type DeployedStack, readDeployedStack } from "./
 import { LambdaConcurrency, LocalLambda } from "./lambda/local-lambda.js";
 import { type LocalS3Event, type LocalStack, startLocalStack } from "./local-stack.js";
 import { createPublishedEvents, type PublishedEventsSink } from "./published-events.js";
+import {
+  type SpatialGenSandbox,
+  type SpatialGenSandboxOptions,
+  startSpatialGenSandbox,
+} from "./spatialgen-sandbox/index.js";
 import { LocalDefinitionError } from "./step-functions/errors.js";
 import { LOCAL_ACCOUNT_ID, LOCAL_ARN_REGION } from "./step-functions/local-arns.js";
 import { startLocalSfnEndpoint } from "./step-functions/local-sfn-endpoint.js";
@@ -54,6 +59,13 @@ export interface LocalRelayOptions {
   readonly bucket?: string;
   /** Sandbox options (ignored with `remote`). */
   readonly sandbox?: Omit<TwelveLabsSandboxOptions, "s3" | "s3Endpoint">;
+  /**
+   * Start a SpatialGen sandbox too, with these options, and point the deployment's SpatialGen
+   * connection at it: the default provider's when the context's `relay:provider` is
+   * `spatialgen`, else `relay:providers.spatialgen` (for `relay:routes` that name it).
+   * @default - started when the context names spatialgen, with the sandbox's defaults
+   */
+  readonly spatialgen?: Omit<SpatialGenSandboxOptions, "s3" | "s3Endpoint">;
   /** A real TwelveLabs API instead of the sandbox. */
   readonly remote?: { readonly baseUrl: string; readonly apiKey: string };
   /**
@@ -99,6 +111,8 @@ export interface LocalRelayOptions {
 export interface LocalRelay {
   readonly stack: LocalStack;
   readonly sandbox: TwelveLabsSandbox | undefined;
+  /** The SpatialGen sandbox, when the deployment sends to SpatialGen. */
+  readonly spatialgen: SpatialGenSandbox | undefined;
   readonly bucket: string;
   /** The upload store, read directly (an operator's view, not a function's). */
   readonly store: UploadStore;
@@ -168,7 +182,34 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     } else {
       context[RELAY_CONTEXT_KEYS.providerBaseUrl] = api.baseUrl;
     }
+    let spatialgen: SpatialGenSandbox | undefined;
+    const named = JSON.stringify(options.context ?? {}).includes("spatialgen");
+    if (options.spatialgen || named) {
+      spatialgen = await startSpatialGenSandbox({
+        ...options.spatialgen,
+        s3: stack.s3.client,
+        s3Endpoint: stack.s3.endpoint,
+      });
+      const started = spatialgen;
+      cleanups.push(() => started.stop());
+    }
     Object.assign(context, options.context);
+    if (spatialgen) {
+      const connection = {
+        baseUrl: spatialgen.baseUrl,
+        allowedUrlHosts: [new URL(`http://${spatialgen.partHost}`).hostname],
+      };
+      if (context[RELAY_CONTEXT_KEYS.provider] === "spatialgen") {
+        context[RELAY_CONTEXT_KEYS.providerBaseUrl] = connection.baseUrl;
+        context[RELAY_CONTEXT_KEYS.allowedUrlHosts] = connection.allowedUrlHosts;
+      } else {
+        const providers = parseContextJson(context[RELAY_CONTEXT_KEYS.providers]) ?? {};
+        context[RELAY_CONTEXT_KEYS.providers] = {
+          ...providers,
+          spatialgen: { ...connection, ...(providers.spatialgen ?? {}) },
+        };
+      }
+    }
 
     const assembly: RelayAssembly = synthRelayAssembly({ context });
     cleanups.push(() => assembly.dispose());
@@ -185,9 +226,19 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     for (const table of deployed.tables) {
       await stack.dynamodb.client.send(new CreateTableCommand(tableInputOf(table)));
     }
+    // The operator's step after deploy: put each provider's API key in its secret. Which
+    // secret is whose, the functions' own PROVIDERS variable says.
+    const keyOf = secretProviders(deployed);
+    const apiKeys: Record<string, string> = {
+      twelvelabs: api.apiKey,
+      ...(spatialgen ? { spatialgen: spatialgen.apiKey } : {}),
+    };
     const secrets = await startLocalSecretsManager({
-      // The operator's step after deploy: put the provider's API key in the secret.
-      secrets: deployed.secrets.map((s) => ({ arn: s.arn, name: s.name, value: api.apiKey })),
+      secrets: deployed.secrets.map((s) => ({
+        arn: s.arn,
+        name: s.name,
+        value: apiKeys[keyOf.get(s.arn) ?? keyOf.get(s.name) ?? "twelvelabs"] ?? api.apiKey,
+      })),
     });
     cleanups.push(() => secrets.stop());
     const eventBridge: LocalEventBridge = await startLocalEventBridge({
@@ -379,6 +430,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     return {
       stack,
       sandbox,
+      spatialgen,
       bucket,
       store: UploadStore.fromClient(stack.dynamodb.client, { tableName: table.tableName }),
       machine,
@@ -426,6 +478,29 @@ function lambdaRuntimeEnvironment(fn: DeployedFunction): Record<string, string> 
     LAMBDA_TASK_ROOT: fn.codeDirectory,
     TZ: ":UTC",
   };
+}
+
+/** A context value that is JSON text or already an object. */
+function parseContextJson(value: unknown): Record<string, Record<string, unknown>> | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  return (typeof value === "string" ? JSON.parse(value) : value) as Record<
+    string,
+    Record<string, unknown>
+  >;
+}
+
+/** Provider of each secret id (ARN or name), from the deployed functions' `PROVIDERS`. */
+function secretProviders(deployed: DeployedStack): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const fn of deployed.functions) {
+    const text = fn.environment.PROVIDERS;
+    if (!text) continue;
+    const providers = JSON.parse(text) as Record<string, { secretId?: string }>;
+    for (const [name, config] of Object.entries(providers)) {
+      if (config.secretId) found.set(config.secretId, name);
+    }
+  }
+  return found;
 }
 
 /** The relay context keys of the given tunables. */
