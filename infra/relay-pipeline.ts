@@ -25,6 +25,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { PROVIDER_DEFAULTS as PROVIDERS_KNOWN } from "../functions/core/config/defaults.js";
 import {
   RELAY_FUNCTION_NAMES,
   RELAY_STEPS,
@@ -310,9 +311,15 @@ export class RelayPipeline extends Construct {
         RelayResource,
         readonly string[],
       ][]) {
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({ actions: [...actions], resources: resourceArns[resource] }),
-        );
+        // fail reads a key only to cancel a session: only the keys of providers that can.
+        const resources =
+          name === "fail" && resource === "apiKeySecret"
+            ? settings.providers
+                .filter((p) => PROVIDERS_KNOWN[p.name].cancelsSessions)
+                .map((p) => secrets.get(p.name)?.arn as string)
+            : resourceArns[resource];
+        if (resources.length === 0) continue;
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...actions], resources }));
       }
       // Customer-managed keys, when the user brought them: reading needs their Decrypt.
       if (spec.access.sourceObjects) this.bucket.encryptionKey?.grantDecrypt(fn);

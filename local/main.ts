@@ -13,8 +13,9 @@
 
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { basename } from "node:path";
-import type { Readable } from "node:stream";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname, extname, join } from "node:path";
+import { Readable } from "node:stream";
 import { type Dropped, dropObject, randomBytesSource } from "./cli/drop-object.js";
 import { ProgressBoard } from "./cli/progress-board.js";
 import { type Request, readRequest } from "./cli/start-request.js";
@@ -49,12 +50,80 @@ async function relayObject(
   const { outcome, execution } = await monitor.outcomeOf(dropped.key, dropped.etag);
   await execution.done;
   if (!outcome.ok) return 1; // the monitor printed the reason
+  if (outcome.skipped) return 0;
   return verifyAsset(session, outcome.assetId, dropped);
+}
+
+/**
+ * A manifest and its group: each file the manifest names (a path beside it on disk) is
+ * dropped into the group folder `<name>.group/`, then the manifest itself, which starts the
+ * upload. Its outcome is the group's; every file is read back and compared.
+ */
+async function relayManifest(session: Session, path: string): Promise<number> {
+  const { relay, board, monitor } = session;
+  const manifest = JSON.parse(await readFile(path, "utf8")) as {
+    files?: { key?: unknown }[];
+  };
+  const folder = `${basename(path, extname(path))}.group/`;
+  const members: { key: string; md5: string }[] = [];
+  for (const file of manifest.files ?? []) {
+    if (typeof file.key !== "string") throw new Error(`${path}: every file needs a key`);
+    const local = join(dirname(path), file.key);
+    const size = (await stat(local)).size;
+    board.print(`dropping ${folder}${file.key} (${mib(size)})`);
+    const dropped = await dropObject(relay, `${folder}${file.key}`, createReadStream(local), size);
+    members.push({ key: file.key, md5: dropped.md5 });
+  }
+  const size = (await stat(path)).size;
+  const dropped = await dropObject(
+    relay,
+    `${folder}${basename(path)}`,
+    createReadStream(path),
+    size,
+  );
+  const { outcome, execution } = await monitor.outcomeOf(dropped.key, dropped.etag);
+  await execution.done;
+  if (!outcome.ok || outcome.skipped) return 1;
+  const group = relay.spatialgen?.groups().find((g) => g.libraryId === outcome.assetId);
+  if (!relay.spatialgen || !group) return 0;
+  for (const member of members) {
+    const stored = relay.spatialgen.readFile(group.uploadSessionId, basename(member.key));
+    const md5 = await md5Of(Readable.from([await stored]));
+    if (md5 !== member.md5) {
+      process.stderr.write(
+        `verification failed: ${member.key}: MD5 ${md5}, source ${member.md5}\n`,
+      );
+      return 1;
+    }
+    board.print(`verified: ${member.key} MD5 ${md5} equals the source's`);
+  }
+  return 0;
+}
+
+/** MD5 of a stream, hex. */
+async function md5Of(stream: Readable): Promise<string> {
+  const hash = createHash("md5");
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }
 
 /** In the sandbox, reads the asset back and compares its MD5 with the source's. */
 async function verifyAsset(session: Session, assetId: string, dropped: Dropped): Promise<number> {
-  const { sandbox } = session.relay;
+  const { sandbox, spatialgen } = session.relay;
+  if (spatialgen) {
+    const group = spatialgen.groups().find((g) => g.libraryId === assetId);
+    if (group) {
+      const md5 = await md5Of(
+        Readable.from([await spatialgen.readFile(group.uploadSessionId, "video")]),
+      );
+      if (md5 !== dropped.md5) {
+        process.stderr.write(`verification failed: file MD5 ${md5}, source MD5 ${dropped.md5}\n`);
+        return 1;
+      }
+      session.board.print(`verified: file MD5 ${md5} equals the source's`);
+      return 0;
+    }
+  }
   if (!sandbox) return 0; // the real API's assets cannot be read back
   if (dropped.size > MAX_VERIFY_SIZE) {
     session.board.print(`not verified: assets over ${mib(MAX_VERIFY_SIZE)} are not read back`);
@@ -126,11 +195,19 @@ async function startSession(request: Request): Promise<Session> {
     ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
     ...(request.remote ? { remote: request.remote } : {}),
     ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),
+    ...(request.provider === "spatialgen"
+      ? {
+          context: { "relay:provider": "spatialgen" },
+          spatialgen: request.chunkSize !== undefined ? { partSize: request.chunkSize } : {},
+        }
+      : {}),
     onLog: (line, functionName) => {
       if (/"level":"(WARN|ERROR|CRITICAL)"/.test(line)) show(`${functionName}: ${line}`);
     },
   });
-  const secrets = [request.remote?.apiKey, relay.sandbox?.apiKey].filter((s) => s !== undefined);
+  const secrets = [request.remote?.apiKey, relay.sandbox?.apiKey, relay.spatialgen?.apiKey].filter(
+    (s) => s !== undefined,
+  );
   const scrub = scrubberOf(secrets);
   const board = new ProgressBoard();
   show = (line) => board.print(scrub(line));
@@ -138,7 +215,9 @@ async function startSession(request: Request): Promise<Session> {
   monitor.start();
   const provider = request.remote
     ? `the TwelveLabs API at ${scrub(request.remote.baseUrl)}`
-    : "the local TwelveLabs sandbox";
+    : request.provider === "spatialgen"
+      ? "the local SpatialGen sandbox"
+      : "the local TwelveLabs sandbox";
   board.print(`local relay up: s3://${relay.bucket} at ${relay.stack.s3.endpoint} → ${provider}`);
   return { relay, board, monitor, scrub };
 }
@@ -157,14 +236,18 @@ async function main(): Promise<void> {
   let code: number;
   try {
     code =
-      request.file !== undefined
-        ? await relayObject(
-            session,
-            basename(request.file),
-            createReadStream(request.file),
-            request.fileSize ?? 0,
-          )
-        : await relayObject(session, SAMPLE_KEY, randomBytesSource(SAMPLE_SIZE), SAMPLE_SIZE);
+      request.file !== undefined &&
+      request.provider === "spatialgen" &&
+      request.file.endsWith(".json")
+        ? await relayManifest(session, request.file)
+        : request.file !== undefined
+          ? await relayObject(
+              session,
+              basename(request.file),
+              createReadStream(request.file),
+              request.fileSize ?? 0,
+            )
+          : await relayObject(session, SAMPLE_KEY, randomBytesSource(SAMPLE_SIZE), SAMPLE_SIZE);
   } catch (error) {
     process.stderr.write(`npm start: ${session.scrub(messageOf(error))}\n`);
     code = 1;

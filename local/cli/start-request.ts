@@ -14,8 +14,10 @@ const MAX_CHUNK_SIZE = 5 * GiB;
 
 /** How to call `npm start`, printed for --help and after every usage error. */
 const USAGE =
-  "usage: npm start -- [FILE] [--bucket NAME] [--chunk-size SIZE] [--no-watch]\n" +
-  "  FILE          relay this file, print its asset id and exit\n" +
+  "usage: npm start -- [FILE] [--provider twelvelabs|spatialgen] [--bucket NAME] [--chunk-size SIZE] [--no-watch]\n" +
+  "  FILE          relay this file, print its asset id and exit; with --provider spatialgen, a\n" +
+  "                .json manifest relays its group (its files' keys are paths beside it)\n" +
+  "  --provider    the local sandbox to relay to (default: twelvelabs)\n" +
   "                (default: relay a 64 MiB sample, then watch the bucket)\n" +
   "  --bucket      drop bucket name (default: relay-drop)\n" +
   "  --chunk-size  sandbox chunk size: bytes, or with a unit (KiB, MiB, GiB): 8MiB;\n" +
@@ -40,6 +42,8 @@ export interface Request {
   readonly chunkSize: number | undefined;
   readonly watch: boolean;
   readonly remote: RemoteApi | undefined;
+  /** Which provider the relay sends to. */
+  readonly provider: "twelvelabs" | "spatialgen";
 }
 
 /** A command line the CLI cannot run with; the message says why. */
@@ -67,8 +71,16 @@ export async function readRequest(argv: string[], env: NodeJS.ProcessEnv): Promi
         "--chunk-size sets the sandbox's chunk size; the real API picks its own",
       );
     }
+    const provider = values.provider ?? "twelvelabs";
+    if (provider !== "twelvelabs" && provider !== "spatialgen") {
+      throw new UsageError(`--provider must be twelvelabs or spatialgen, got ${provider}`);
+    }
+    if (provider === "spatialgen" && remote) {
+      throw new UsageError("TWELVELABS_API_KEY names the real TwelveLabs API, not SpatialGen");
+    }
     const file = positionals[0];
     return {
+      provider,
       file,
       fileSize: file === undefined ? undefined : await checkFile(file),
       bucket: values.bucket,
@@ -90,6 +102,7 @@ function parseOptions(argv: string[]) {
       args: argv,
       options: {
         bucket: { type: "string" },
+        provider: { type: "string" },
         "chunk-size": { type: "string" },
         "no-watch": { type: "boolean" },
         help: { type: "boolean", short: "h" },

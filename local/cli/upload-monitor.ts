@@ -3,7 +3,7 @@
 import type { SingleBar } from "cli-progress";
 import type { ExecutionInput } from "../../functions/core/steps/step-inputs.js";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
-import type { UploadStore } from "../../functions/core/upload-store.js";
+import { requestOf, sourcesOf, type UploadStore } from "../../functions/core/upload-store.js";
 import type { LocalRelay } from "../local-relay.js";
 import type { PublishedEvent } from "../published-events.js";
 import type { LocalExecution } from "../step-functions/local-state-machine.js";
@@ -15,8 +15,10 @@ const POLL_MS = 300;
 
 /** How an upload ended. */
 export type Outcome =
-  | { readonly ok: true; readonly assetId: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly assetId: string; readonly skipped?: false }
+  /** A group's member file: its manifest's upload carries it. */
+  | { readonly ok: true; readonly assetId?: undefined; readonly skipped: true }
+  | { readonly ok: false; readonly reason: string; readonly skipped?: false };
 
 /** An execution that ended, with its outcome. */
 export interface Settled {
@@ -46,20 +48,48 @@ interface Progress {
   readonly bytes: number;
   readonly chunks: number;
   readonly totalChunks: number | undefined;
+  /** Bytes of every file of the upload (a group's, for a manifest); undefined before admit. */
+  readonly totalBytes: number | undefined;
+  /** Per file of a group of several: its name and chunks sent of its chunks. */
+  readonly files: readonly {
+    readonly name: string;
+    readonly sent: number;
+    readonly parts: number;
+  }[];
 }
 
 /** Reads an upload's progress: a chunk with an ETag has been transferred. */
 async function readProgress(store: UploadStore, uploadKey: string): Promise<Progress> {
   const record = await store.get(uploadKey);
+  const sources = record ? sourcesOf(record) : [];
+  const totalBytes = record ? sources.reduce((sum, s) => sum + s.size, 0) : undefined;
   if (record?.totalChunks === undefined) {
-    return { status: record?.status ?? "starting", bytes: 0, chunks: 0, totalChunks: undefined };
+    return {
+      status: record?.status ?? "starting",
+      bytes: 0,
+      chunks: 0,
+      totalChunks: undefined,
+      totalBytes,
+      files: [],
+    };
   }
   const sent = (await store.getChunks(uploadKey)).filter((chunk) => chunk.etag !== undefined);
+  const names = requestOf(record).files.map((f) => f.name);
+  const files =
+    (record.files?.length ?? 0) > 1
+      ? (record.files ?? []).map((file, i) => ({
+          name: names[i] ?? `file ${i + 1}`,
+          sent: sent.filter((c) => (c.file ?? 0) === i).length,
+          parts: file.parts,
+        }))
+      : [];
   return {
     status: record.status,
     bytes: sent.reduce((sum, chunk) => sum + chunk.size, 0),
     chunks: sent.length,
     totalChunks: record.totalChunks,
+    totalBytes,
+    files,
   };
 }
 
@@ -159,14 +189,21 @@ export class UploadMonitor {
     // The outcome first: progress read after it is the final one.
     const outcome = this.#outcomeFor(watched);
     const progress = await readProgress(this.#relay.store, watched.uploadKey);
+    if (progress.totalBytes !== undefined && progress.totalBytes !== watched.bar.getTotal()) {
+      watched.bar.setTotal(progress.totalBytes);
+    }
+    const perFile = progress.files.map((f) => `${f.name} ${f.sent}/${f.parts}`).join(", ");
     watched.bar.update(progress.bytes, {
+      size: ((progress.totalBytes ?? watched.input.size) / MiB).toFixed(1),
       sent: (progress.bytes / MiB).toFixed(1),
       chunks: `${progress.chunks}/${progress.totalChunks ?? "-"}`,
       // Every chunk sent, yet not completed: the provider is assembling the asset.
       state:
         progress.status === "transferring" && progress.chunks === progress.totalChunks
           ? "provider finishing"
-          : progress.status,
+          : perFile
+            ? `${progress.status}: ${perFile}`
+            : progress.status,
     });
     if (outcome && this.#watched.delete(watched.execution.name)) {
       this.#settle(watched, outcome, progress);
@@ -182,6 +219,12 @@ export class UploadMonitor {
       return { ok: false, reason: event.detail.reason };
     }
     if (execution.status === "RUNNING") return undefined;
+    if (
+      execution.status === "SUCCEEDED" &&
+      (execution.output as { next?: unknown } | null)?.next === "skip"
+    ) {
+      return { ok: true, skipped: true };
+    }
     // Ended without an event (the fail step itself failed): the execution's own account.
     const assetId = (execution.output as { assetId?: unknown } | null)?.assetId;
     if (execution.status === "SUCCEEDED" && typeof assetId === "string") {
@@ -196,9 +239,11 @@ export class UploadMonitor {
   #settle(watched: Watched, outcome: Outcome, progress: Progress): void {
     const { input, execution } = watched;
     const seconds = ((Date.now() - execution.startDate.getTime()) / 1000).toFixed(1);
-    if (outcome.ok) {
+    if (outcome.skipped) {
+      this.#board.finish(watched.bar, [`• ${input.key}: a group member, relayed by its manifest`]);
+    } else if (outcome.ok) {
       this.#board.finish(watched.bar, [
-        `✔ ${input.key}: ${mib(input.size)} in ${progress.chunks} chunks, ${seconds} s`,
+        `✔ ${input.key}: ${mib(progress.totalBytes ?? input.size)} in ${progress.chunks} chunks, ${seconds} s`,
         `asset_id=${outcome.assetId}`,
       ]);
     } else {

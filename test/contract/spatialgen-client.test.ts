@@ -67,8 +67,9 @@ function scriptedRoll(roll: SpatialGenFaultRoll): number {
 const sent: string[] = [];
 /** Delays the clients asked to wait between attempts, in milliseconds. */
 const slept: number[] = [];
-/** The clients' dispatcher: a plain agent that records every request it is given. */
+/** The agent under {@link recording}; closed after the file. */
 const agent = new Agent();
+/** The clients' dispatcher: the agent, recording every request it is given in {@link sent}. */
 const recording: Dispatcher = agent.compose((dispatch) => (options, handler) => {
   sent.push(`${options.method} ${options.path}`);
   return dispatch(options, handler);

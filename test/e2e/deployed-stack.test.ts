@@ -73,12 +73,12 @@ const smallRelay = (alterTemplate?: (t: MutableTemplate) => void) =>
 
 describe("the local stack proves the deployed one", () => {
   it("fails the upload, naming the variable, when a function lacks one it reads", async () => {
-    relay = await smallRelay(withoutVariable("create-session", "API_KEY_SECRET_ID"));
+    relay = await smallRelay(withoutVariable("create-session", "PROVIDERS"));
     const { execution, record } = await drop(relay, "env/video.mp4", randomBytes(CHUNK));
     expect(execution.status).toBe("FAILED");
     expect(record.status).toBe("failed");
     expect(record.error?.code).toBe("RELAY_INVALID_INPUT");
-    expect(record.error?.message).toMatch(/create-session function[\s\S]*API_KEY_SECRET_ID/);
+    expect(record.error?.message).toMatch(/create-session function[\s\S]*PROVIDERS/);
     const failed = relay.events.list.find((e) => e.detailType === "Upload Failed");
     expect(failed?.detail).toMatchObject({ code: "RELAY_INVALID_INPUT" });
   });

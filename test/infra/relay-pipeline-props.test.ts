@@ -458,3 +458,34 @@ describe("Construct: RelayPipeline, two in one account", () => {
     expect(names[0]).not.toEqual(names[1]);
   });
 });
+
+describe("RelayPipeline: routes to a second provider", () => {
+  it("gives each provider its own secret, routes the prefix, and lets only fail read the cancelling provider's key", () => {
+    const { template } = buildStack({
+      routes: [{ keyPrefix: "spatialgen/", provider: "spatialgen", layout: "SBS" }],
+      groupDefaults: { perspective: "180" },
+    });
+    template.resourceCountIs("AWS::SecretsManager::Secret", 2);
+    const functions = relayFunctions(template);
+    const providers = providersEnv(functions.transfer?.env.PROVIDERS);
+    expect(Object.keys(providers)).toEqual(["twelvelabs", "spatialgen"]);
+    expect(providers.spatialgen).toMatchObject({
+      baseUrl: "https://spatialgen.com",
+      allowedUrlHosts: ["*.spatialgen.com"],
+    });
+    expect(providers.spatialgen?.secretId).not.toEqual(providers.twelvelabs?.secretId);
+    expect(JSON.parse(String(functions.admit?.env.ROUTES))).toEqual([
+      { prefix: "spatialgen/", provider: "spatialgen", layout: "SBS", perspective: "180" },
+      { prefix: "", provider: "twelvelabs" },
+    ]);
+    const secretReads = (name: string) =>
+      roleStatements(template, functions[name]?.roleId ?? "")
+        .filter((s) => actionsOf(s).includes("secretsmanager:GetSecretValue"))
+        .flatMap((s) => [s.Resource].flat());
+    expect(secretReads("transfer")).toHaveLength(2);
+    expect(secretReads("fail")).toEqual([
+      { Ref: String(providers.spatialgen?.secretId).slice(4, -1) },
+    ]);
+    expect(secretReads("admit")).toEqual([]);
+  });
+});

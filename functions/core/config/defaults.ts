@@ -72,6 +72,8 @@ export const PROVIDER_DEFAULTS: {
     readonly maxFileSize: number;
     /** Most chunks one URL or report call may carry: the ceiling of `chunksPerBatch`. */
     readonly maxChunksPerCall: number;
+    /** Has a cancel call, so the fail step needs its API key (SpatialGen's group cancel). */
+    readonly cancelsSessions: boolean;
   };
 } = {
   twelvelabs: {
@@ -79,6 +81,7 @@ export const PROVIDER_DEFAULTS: {
     allowedUrlHosts: TWELVELABS_ENDPOINTS.presignedUrlHosts,
     maxFileSize: TWELVELABS_LIMITS.maxFileSize,
     maxChunksPerCall: TWELVELABS_LIMITS.maxUrlsPerCall,
+    cancelsSessions: false,
   },
   spatialgen: {
     baseUrl: SPATIALGEN_ENDPOINTS.origin,
@@ -86,6 +89,7 @@ export const PROVIDER_DEFAULTS: {
     // SpatialGen publishes no largest file: S3's largest object bounds every relayed file.
     maxFileSize: S3_LIMITS.maxObjectSize,
     maxChunksPerCall: SPATIALGEN_LIMITS.maxUrlsPerCall,
+    cancelsSessions: true,
   },
 };
 
