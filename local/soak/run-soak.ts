@@ -14,6 +14,7 @@ import type { LocalRelay } from "../local-relay.js";
 import { startLocalRelay } from "../local-relay.js";
 import type { LocalS3Event } from "../local-stack.js";
 import { seededRandom } from "../seeded-random.js";
+import type { SpatialGenSandboxFaults } from "../spatialgen-sandbox/sandbox-faults.js";
 import type { SandboxFaults } from "../twelvelabs-sandbox/faults.js";
 import { bodyOf, planSoak, type SoakObject } from "./soak-plan.js";
 
@@ -34,6 +35,8 @@ export interface SoakOptions {
   readonly lambdaConcurrencyLimit?: number;
   /** Sandbox faults. @default SOAK_SANDBOX_FAULTS */
   readonly sandboxFaults?: SandboxFaults;
+  /** SpatialGen sandbox faults. @default SOAK_SPATIALGEN_FAULTS */
+  readonly spatialgenFaults?: SpatialGenSandboxFaults;
   /** AWS-side faults. @default SOAK_AWS_FAULTS */
   readonly awsFaults?: AwsFaultOptions;
   /**
@@ -83,6 +86,18 @@ export const SOAK_SANDBOX_FAULTS: SandboxFaults = {
   failChunkRate: 0.03,
 };
 
+/** SpatialGen sandbox faults of a soak: the same kinds and rates on its endpoints. */
+export const SOAK_SPATIALGEN_FAULTS: SpatialGenSandboxFaults = {
+  start: SOAK_SANDBOX_FAULTS.create,
+  partUrls: SOAK_SANDBOX_FAULTS.presignedUrls,
+  complete: SOAK_SANDBOX_FAULTS.report,
+  cancel: SOAK_SANDBOX_FAULTS.status,
+  partPut: SOAK_SANDBOX_FAULTS.partPut,
+};
+
+/** Keys under this prefix go to SpatialGen in a soak; the others to TwelveLabs. */
+export const SOAK_SPATIALGEN_PREFIX = "soak/sg/";
+
 /** AWS-side faults of a soak: S3 SlowDown on reads, DynamoDB throttling. */
 export const SOAK_AWS_FAULTS: AwsFaultOptions = { s3GetSlowDown: 0.03, dynamoThrottle: 0.02 };
 
@@ -97,6 +112,8 @@ export interface SoakSummary {
   readonly objects: number;
   /** Objects whose latest version completed with identical bytes. */
   readonly completed: number;
+  /** Of `completed`, those relayed to SpatialGen. */
+  readonly completedSpatialGen: number;
   /** Objects whose latest version ended otherwise, with the recorded reason. */
   readonly failed: readonly SoakFailure[];
   /** Objects whose latest version was still in flight when the soak gave up. */
@@ -157,6 +174,17 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       faults: options.sandboxFaults ?? SOAK_SANDBOX_FAULTS,
       random: seededRandom(seed ^ 0x5eed),
     },
+    spatialgen: {
+      partSize: chunkSize,
+      minPartSize: chunkSize,
+      faults: options.spatialgenFaults ?? SOAK_SPATIALGEN_FAULTS,
+      random: seededRandom(seed ^ 0x56a7),
+    },
+    context: {
+      "relay:routes": JSON.stringify([
+        { keyPrefix: SOAK_SPATIALGEN_PREFIX, provider: "spatialgen" },
+      ]),
+    },
     awsFaults: { seed, ...(options.awsFaults ?? SOAK_AWS_FAULTS) },
     lambdaConcurrencyLimit,
     waitSeconds: 1,
@@ -166,7 +194,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
   });
   try {
     const sandbox = relay.sandbox;
-    if (!sandbox) throw new Error("the soak needs the local sandbox");
+    const spatialgen = relay.spatialgen;
+    if (!sandbox || !spatialgen) throw new Error("the soak needs both local sandboxes");
     const transfer = relay.deployed.functions.find((f) => f.relayFunction === "transfer");
     const transferLambda = transfer && relay.lambdas.get(transfer.logicalId);
     if (!transferLambda) throw new Error("the relay has no transfer function");
@@ -200,6 +229,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakSummary> {
       // Past every URL issued so far: transfers meet expired URLs mid-run.
       if (jumps > 0 && dropped % jumpEvery === 0 && dropped / jumpEvery <= jumps) {
         sandbox.advanceClock((3600 + 60) * 1000);
+        spatialgen.advanceClock((3600 + 60) * 1000);
       }
     });
     say(`dropped ${plan.length} objects in ${Date.now() - started} ms`);
@@ -272,12 +302,14 @@ async function account(
   wallMs: number,
 ): Promise<SoakSummary> {
   const sandbox = relay.sandbox;
-  if (!sandbox) throw new Error("the soak needs the local sandbox");
+  const spatialgen = relay.spatialgen;
+  if (!sandbox || !spatialgen) throw new Error("the soak needs both local sandboxes");
   const failed: SoakFailure[] = [];
   const stuck: string[] = [];
   const lost: string[] = [];
   const sessions = new Set<string>();
   let completed = 0;
+  let completedSpatialGen = 0;
   for (const entry of tracked.values()) {
     const records: UploadRecord[] = [];
     for (const event of entry.events) {
@@ -293,26 +325,38 @@ async function account(
       const running = records.some((r) => !["completed", "failed", "rejected"].includes(r.status));
       (running ? stuck : lost).push(key);
     } else if (latest.status === "completed") {
-      const asset = await sandbox.readAsset(latest.assetId as string);
-      if (asset.length === body.length && md5Hex(asset) === etag) completed += 1;
-      else failed.push({ key, reason: `asset ${latest.assetId} differs from the object` });
+      const toSpatialGen = latest.provider === "spatialgen";
+      const asset = toSpatialGen
+        ? await spatialgen.readFile(latest.uploadId as string, "video")
+        : await sandbox.readAsset(latest.assetId as string);
+      if (asset.length === body.length && md5Hex(asset) === etag) {
+        completed += 1;
+        if (toSpatialGen) completedSpatialGen += 1;
+      } else failed.push({ key, reason: `asset ${latest.assetId} differs from the object` });
     } else if (latest.status === "failed" || latest.status === "rejected") {
       failed.push({ key, reason: `${latest.error?.code}: ${latest.error?.message}` });
     } else {
       stuck.push(key);
     }
   }
-  const sandboxFaults = sandbox.faultCounts();
+  const spatialgenFaults = Object.fromEntries(
+    Object.entries(spatialgen.faultCounts()).map(([k, v]) => [`spatialgen.${k}`, v]),
+  );
+  const sandboxFaults = { ...sandbox.faultCounts(), ...spatialgenFaults };
   const createAnswersDropped =
-    (sandboxFaults["create.lostAnswer"] ?? 0) + (sandboxFaults["create.clientGone"] ?? 0);
+    (sandboxFaults["create.lostAnswer"] ?? 0) +
+    (sandboxFaults["create.clientGone"] ?? 0) +
+    (sandboxFaults["spatialgen.start.lostAnswer"] ?? 0) +
+    (sandboxFaults["spatialgen.start.clientGone"] ?? 0);
   const awsFaults = relay.awsFaults.counts();
   const lambda = relay.lambdaConcurrency.stats;
   return {
     objects: tracked.size,
     completed,
+    completedSpatialGen,
     failed,
     stuck,
-    duplicateSessions: sandbox.sessionsCreated() - sessions.size,
+    duplicateSessions: sandbox.sessionsCreated() + spatialgen.groups().length - sessions.size,
     createAnswersDropped,
     lost,
     faults: {

@@ -51,7 +51,8 @@ export function planSoak(options: SoakPlanOptions): SoakObject[] {
     }
   };
   return Array.from({ length: options.objects }, (_, i) => ({
-    key: `soak/object-${String(i + 1).padStart(4, "0")}.mp4`,
+    // Every other object goes to SpatialGen (the soak routes `soak/sg/` there).
+    key: `soak/${i % 2 === 1 ? "sg/" : ""}object-${String(i + 1).padStart(4, "0")}.mp4`,
     size: sizes(i),
     seed: `${i}-${Math.floor(random() * 2 ** 32)}`,
     duplicateEvent: random() < (options.duplicateEventRate ?? 0.1),

@@ -28,6 +28,14 @@ describe("npm run soak, seeded and small", () => {
         partPut: { error500Rate: 0.02, resetMidPutRate: 0.05 },
         failChunkRate: 0.1,
       },
+      // Half the objects go to SpatialGen, under the same faults.
+      spatialgenFaults: {
+        start: api,
+        partUrls: api,
+        complete: api,
+        cancel: api,
+        partPut: { error500Rate: 0.02, resetMidPutRate: 0.05 },
+      },
       objects: 24,
       seed: 7,
       lambdaConcurrencyLimit: 6,
@@ -60,5 +68,14 @@ describe("npm run soak, seeded and small", () => {
     }
     expect(fired("aws.s3GetSlowDown") + fired("aws.dynamoThrottle")).toBeGreaterThan(0);
     expect(summary.peakLambdaInFlight).toBeLessThanOrEqual(6);
+    // Both providers carried their half, and SpatialGen's faults fired too.
+    expect(summary.completedSpatialGen).toBe(12);
+    const firedAtSpatialGen = (kind: string): number =>
+      Object.entries(summary.faults)
+        .filter(([name]) => name.startsWith("spatialgen.") && name.endsWith(kind))
+        .reduce((sum, [, count]) => sum + count, 0);
+    for (const kind of ["429", "500", "lostAnswer", "resetMidPut"]) {
+      expect(firedAtSpatialGen(kind), `spatialgen $kind`).toBeGreaterThan(0);
+    }
   }, 600_000);
 });
