@@ -118,10 +118,15 @@ export interface SoakSummary {
   readonly failed: readonly SoakFailure[];
   /** Objects whose latest version was still in flight when the soak gave up. */
   readonly stuck: readonly string[];
-  /** Provider sessions beyond one per upload that opened one. */
+  /**
+   * Provider sessions left open that no upload names: beyond one per upload, and not given up
+   * (a losing create-session run cancels its SpatialGen group; TwelveLabs has no cancel).
+   */
   readonly duplicateSessions: number;
   /** Create answers the sandbox dropped (lost, or not heard by a client that hung up). */
   readonly createAnswersDropped: number;
+  /** Create-session runs cut off at their timeout: each may leave a session it never claimed. */
+  readonly createRunsCut: number;
   /** Objects of which the relay kept no trace at all. */
   readonly lost: readonly string[];
   /** Faults that fired, by kind. */
@@ -132,6 +137,11 @@ export interface SoakSummary {
   readonly lambdaConcurrencyLimit: number;
   /** From the first drop to the last execution's end, in milliseconds. */
   readonly wallMs: number;
+}
+
+/** Whether no session was left open beyond those the relay could not have known of. */
+export function noUnexplainedDuplicates(summary: SoakSummary): boolean {
+  return summary.duplicateSessions <= summary.createAnswersDropped + summary.createRunsCut;
 }
 
 /** The soak's one line: `objects N, completed C (bytes identical), failed F (...), ...`. */
@@ -350,14 +360,20 @@ async function account(
     (sandboxFaults["spatialgen.start.clientGone"] ?? 0);
   const awsFaults = relay.awsFaults.counts();
   const lambda = relay.lambdaConcurrency.stats;
+  const create = relay.deployed.functions.find((f) => f.relayFunction === "create-session");
+  const createRuns = create && relay.lambdas.get(create.logicalId);
   return {
     objects: tracked.size,
     completed,
     completedSpatialGen,
     failed,
     stuck,
-    duplicateSessions: sandbox.sessionsCreated() + spatialgen.groups().length - sessions.size,
+    duplicateSessions:
+      sandbox.sessions().filter((s) => !sessions.has(s.uploadId)).length +
+      spatialgen.groups().filter((g) => !sessions.has(g.uploadSessionId) && g.status !== "canceled")
+        .length,
     createAnswersDropped,
+    createRunsCut: createRuns?.stats.timeouts ?? 0,
     lost,
     faults: {
       ...sandboxFaults,

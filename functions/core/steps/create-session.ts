@@ -5,12 +5,14 @@
  * Safe to repeat and to overlap (Step Functions retries a Lambda service error while the first
  * invocation may still run): the first session claimed stands; a later run, or one that finds
  * a claimed session whose plan a crash left unfinished, completes that plan (URLs are fetched
- * later by transfer) and answers the same batches. A losing run's own session is abandoned.
+ * later by transfer) and answers the same batches. A losing run gives its own session up
+ * (SpatialGen cancels the group; TwelveLabs lets it expire), as does a run whose claim fails,
+ * so that a retry's second session leaves no group half uploaded for 5 days.
  */
 
 import { type Batch, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
-import type { ChunkUrl, PlannedChunk } from "../provider.js";
+import type { ChunkUrl, PlannedChunk, Provider, SessionRef } from "../provider.js";
 import {
   type ChunkRecord,
   requestOf,
@@ -42,8 +44,16 @@ export async function createSession(
     if (record.status !== "admitted") {
       throw new UploadStateError(`upload ${uploadKey} is ${record.status}, not admitted`);
     }
-    const session = await deps.providers.get(record.provider).createSession(requestOf(record));
-    const claimed = await deps.store.claimSession(uploadKey, sessionFieldsOf(session));
+    const provider = deps.providers.get(record.provider);
+    const session = await provider.createSession(requestOf(record));
+    const claimed = await deps.store
+      .claimSession(uploadKey, sessionFieldsOf(session))
+      .catch(async (error: unknown) => {
+        // The write may have landed before its answer was lost: give up only what no record names.
+        const now = await deps.store.get(uploadKey).catch(() => undefined);
+        if (now && now.uploadId !== session.uploadId) await giveUp(provider, session);
+        throw error;
+      });
     if (claimed) {
       await deps.store.savePlan(
         uploadKey,
@@ -56,8 +66,20 @@ export async function createSession(
       };
     }
     record = await deps.store.require(uploadKey);
+    // A retried write that had landed reads as lost: that session is ours, and stays.
+    if (record.uploadId !== session.uploadId) await giveUp(provider, session);
   }
   return { uploadKey, batches: await finishPlan(record, deps) };
+}
+
+/**
+ * Cancels a session no record will ever name. Best effort: if the provider cannot be told, the
+ * session expires on its own, and the upload goes on with the session that was claimed.
+ */
+async function giveUp(provider: Provider, session: SessionRef): Promise<void> {
+  await provider
+    .cancel({ uploadId: session.uploadId, files: session.files })
+    .catch(() => undefined);
 }
 
 /** Chunk records for the provider's plan, with whatever URLs are at hand. */

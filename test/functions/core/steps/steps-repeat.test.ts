@@ -62,6 +62,8 @@ let skewMs = 0;
 const now = (): number => Date.now() + skewMs;
 /** Scripted fault rolls of the sandbox (consumed only while a fault rate is set). */
 const rolls: number[] = [];
+/** Sessions the steps gave up through the provider's cancel, in order. */
+const cancelled: string[] = [];
 /** Every presigned URL the provider handed the steps: secrets that must stay in the store. */
 const issuedUrls = new Set<string>();
 /** Everything the steps returned, as the state machine would carry it. */
@@ -100,7 +102,10 @@ function noting(real: Provider): Provider {
     planOf: (session) => real.planOf(session),
     reportChunks: (session, proofs) => real.reportChunks(session, proofs),
     getStatus: (session, proofs) => real.getStatus(session, proofs),
-    cancel: (session) => real.cancel(session),
+    async cancel(session) {
+      cancelled.push(session.uploadId);
+      await real.cancel(session);
+    },
   };
 }
 
@@ -410,13 +415,51 @@ describe("Steps: safe to repeat", () => {
     expect(b).toEqual(a);
     const record = await deps.store.require(uploadKey);
     expect(record.status).toBe("transferring");
-    // Both runs opened a session; one was claimed, the other is abandoned.
+    // Both runs opened a session; one was claimed, the loser gave its own up.
     expect(calls("create")).toBe(2);
+    expect(cancelled.at(-1)).toMatch(/./);
+    expect(cancelled.at(-1)).not.toBe(record.uploadId);
     expect(await deps.store.getChunks(uploadKey)).toHaveLength(6);
 
     await sendAll(uploadKey, a.batches);
     expect((await kept(poll({ uploadKey }, deps))).state).toBe("completed");
     expect(md5(await sandbox.readAsset(record.assetId as string))).toBe(md5(body));
+  });
+
+  it("a claim that fails (DynamoDB error injected) gives its session up; one that landed keeps it", async () => {
+    const failingClaim = (landed: boolean): UploadStore => {
+      const real = deps.store;
+      const claimSession: UploadStore["claimSession"] = async (key, session) => {
+        if (landed) await real.claimSession(key, session);
+        throw Object.assign(new Error("Throughput exceeds the current capacity"), {
+          name: "ProvisionedThroughputExceededException",
+        });
+      };
+      // Every other method is the real store's, called on it (its fields are private).
+      return new Proxy(real, {
+        get: (target, name) => {
+          if (name === "claimSession") return claimSession;
+          const value: unknown = Reflect.get(target, name);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    };
+    for (const landed of [false, true]) {
+      const { input } = await drop(SIZE);
+      const { uploadKey } = await kept(admit(input, deps));
+      const before = cancelled.length;
+      await expect(
+        createSession({ uploadKey }, { ...deps, store: failingClaim(landed) }),
+      ).rejects.toThrow(/capacity/);
+      const record = await deps.store.require(uploadKey);
+      if (landed) {
+        expect(cancelled.length).toBe(before);
+        expect(record.uploadId).toMatch(/./);
+      } else {
+        expect(cancelled.length).toBe(before + 1);
+        expect(record.uploadId).toBeUndefined();
+      }
+    }
   });
 
   it("a crash between claiming the session and storing its plan is finished by the repeat", async () => {
