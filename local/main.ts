@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { type Dropped, dropObject, randomBytesSource } from "./cli/drop-object.js";
 import { ProgressBoard } from "./cli/progress-board.js";
 import { type Request, readRequest } from "./cli/start-request.js";
@@ -25,8 +25,6 @@ import type { LocalRelay } from "./local-relay.js";
 
 const SAMPLE_KEY = "sample/sample-video.mp4";
 const SAMPLE_SIZE = 64 * MiB;
-/** Largest asset read back into memory to check its MD5 (`readAsset` returns one Buffer). */
-const MAX_VERIFY_SIZE = 1024 * MiB;
 
 /** What one run holds, for the steps and for shutdown. */
 interface Session {
@@ -87,8 +85,9 @@ async function relayManifest(session: Session, path: string): Promise<number> {
   const group = relay.spatialgen?.groups().find((g) => g.libraryId === outcome.assetId);
   if (!relay.spatialgen || !group) return 0;
   for (const member of members) {
-    const stored = relay.spatialgen.readFile(group.uploadSessionId, basename(member.key));
-    const md5 = await md5Of(Readable.from([await stored]));
+    const md5 = await md5Of(
+      await relay.spatialgen.fileStream(group.uploadSessionId, basename(member.key)),
+    );
     if (md5 !== member.md5) {
       process.stderr.write(
         `verification failed: ${member.key}: MD5 ${md5}, source ${member.md5}\n`,
@@ -100,22 +99,20 @@ async function relayManifest(session: Session, path: string): Promise<number> {
   return 0;
 }
 
-/** MD5 of a stream, hex. */
+/** MD5 of a stream, hex, hashed as it arrives: constant memory for any size. */
 async function md5Of(stream: Readable): Promise<string> {
   const hash = createHash("md5");
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 
-/** In the sandbox, reads the asset back and compares its MD5 with the source's. */
+/** In the sandbox, streams the asset back and compares its MD5 with the source's. */
 async function verifyAsset(session: Session, assetId: string, dropped: Dropped): Promise<number> {
   const { sandbox, spatialgen } = session.relay;
   if (spatialgen) {
     const group = spatialgen.groups().find((g) => g.libraryId === assetId);
     if (group) {
-      const md5 = await md5Of(
-        Readable.from([await spatialgen.readFile(group.uploadSessionId, "video")]),
-      );
+      const md5 = await md5Of(await spatialgen.fileStream(group.uploadSessionId, "video"));
       if (md5 !== dropped.md5) {
         process.stderr.write(`verification failed: file MD5 ${md5}, source MD5 ${dropped.md5}\n`);
         return 1;
@@ -125,13 +122,7 @@ async function verifyAsset(session: Session, assetId: string, dropped: Dropped):
     }
   }
   if (!sandbox) return 0; // the real API's assets cannot be read back
-  if (dropped.size > MAX_VERIFY_SIZE) {
-    session.board.print(`not verified: assets over ${mib(MAX_VERIFY_SIZE)} are not read back`);
-    return 0;
-  }
-  const md5 = createHash("md5")
-    .update(await sandbox.readAsset(assetId))
-    .digest("hex");
+  const md5 = await md5Of(await sandbox.assetStream(assetId));
   if (md5 !== dropped.md5) {
     process.stderr.write(`verification failed: asset MD5 ${md5}, source MD5 ${dropped.md5}\n`);
     return 1;

@@ -57,7 +57,7 @@ export {
   PartUrlSigner,
   type PartUrlSignerDeps,
 } from "./part-url-signer.js";
-export { ensureBucket, readObject } from "./sandbox-bucket.js";
+export { ensureBucket, readObject, streamObject } from "./sandbox-bucket.js";
 export { SandboxClock } from "./sandbox-clock.js";
 export {
   type SandboxControls,

@@ -4,6 +4,7 @@
  * URLs checked by a gate on the same port, and fault injection, all from the sandbox kit.
  */
 
+import type { Readable } from "node:stream";
 import { SPATIALGEN_ENDPOINTS } from "../../functions/core/config/limits.js";
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
 import type {
@@ -11,7 +12,7 @@ import type {
   Layout,
 } from "../../functions/core/providers/spatialgen/spatialgen-requests.js";
 import { FaultInjector } from "../sandbox-kit/faults.js";
-import { readObject } from "../sandbox-kit/sandbox-bucket.js";
+import { readObject, streamObject } from "../sandbox-kit/sandbox-bucket.js";
 import { type SandboxControls, startSandboxHost } from "../sandbox-kit/sandbox-host.js";
 import { type FileStatus, type GroupState, type GroupStatus, GroupStore } from "./group-store.js";
 import { type FilePartDetails, FileUrls } from "./part-url-signer.js";
@@ -61,6 +62,8 @@ export interface SpatialGenSandbox
    * the group has one file of that role. Throws if it is unknown or not completed.
    */
   readFile(uploadSessionId: string, file: string): Promise<Buffer>;
+  /** The same bytes as a stream, in constant memory whatever the file's size. */
+  fileStream(uploadSessionId: string, file: string): Promise<Readable>;
   /** Every group so far (cancelled and expired ones included), oldest first. */
   groups(): readonly SandboxGroupSummary[];
 }
@@ -119,23 +122,33 @@ export async function startSpatialGenSandbox(
     })),
   });
 
+  /** A completed file of a group, by id, name or sole role; throws for anything else. */
+  const completedFile = (uploadSessionId: string, name: string) => {
+    const group = store.get(uploadSessionId);
+    if (!group) throw new InvalidInputError(`unknown upload group ${uploadSessionId}`);
+    const byId = group.files.filter((f) => f.uploadId === name || f.fileName === name);
+    const byRole = group.files.filter((f) => f.fileRole === name);
+    const [file, ...others] = byId.length > 0 ? byId : byRole;
+    if (!file || others.length > 0) {
+      throw new InvalidInputError(`no single file "${name}" in upload group ${uploadSessionId}`);
+    }
+    if (!file.completed) {
+      throw new UploadStateError(`file ${file.uploadId} is ${store.fileStatusOf(group, file)}`);
+    }
+    return file;
+  };
+
   return {
     ...host.controls,
     baseUrl: origin,
     apiKey: o.apiKey,
     readFile: async (uploadSessionId, name) => {
-      const group = store.get(uploadSessionId);
-      if (!group) throw new InvalidInputError(`unknown upload group ${uploadSessionId}`);
-      const byId = group.files.filter((f) => f.uploadId === name || f.fileName === name);
-      const byRole = group.files.filter((f) => f.fileRole === name);
-      const [file, ...others] = byId.length > 0 ? byId : byRole;
-      if (!file || others.length > 0) {
-        throw new InvalidInputError(`no single file "${name}" in upload group ${uploadSessionId}`);
-      }
-      if (!file.completed) {
-        throw new UploadStateError(`file ${file.uploadId} is ${store.fileStatusOf(group, file)}`);
-      }
+      const file = completedFile(uploadSessionId, name);
       return readObject(o.s3, o.bucket, file.key, `file ${file.uploadId}`);
+    },
+    fileStream: async (uploadSessionId, name) => {
+      const file = completedFile(uploadSessionId, name);
+      return streamObject(o.s3, o.bucket, file.key, `file ${file.uploadId}`);
     },
     groups: () => store.all().map(summary),
   };

@@ -4,8 +4,9 @@
  * part URLs checked by a gate on the same port, and fault injection for tests.
  */
 
+import type { Readable } from "node:stream";
 import { InvalidInputError, UploadStateError } from "../../functions/core/errors.js";
-import { readObject } from "../sandbox-kit/sandbox-bucket.js";
+import { readObject, streamObject } from "../sandbox-kit/sandbox-bucket.js";
 import { type SandboxControls, startSandboxHost } from "../sandbox-kit/sandbox-host.js";
 import {
   type AnswerRewriter,
@@ -39,6 +40,8 @@ export interface TwelveLabsSandbox
   failChunk(uploadId: string, index: number, error?: string): void;
   /** Bytes of a completed asset (by asset id or upload id); throws if it is not completed. */
   readAsset(assetIdOrUploadId: string): Promise<Buffer>;
+  /** The same bytes as a stream, in constant memory whatever the asset's size. */
+  assetStream(assetIdOrUploadId: string): Promise<Readable>;
   /** 500s and 429s injected so far, per endpoint. */
   faultsInjected(): Readonly<Partial<Record<FaultEndpoint, number>>>;
   /** Sessions created so far, lost create answers included: a soak's "duplicate sessions" base. */
@@ -83,6 +86,16 @@ export async function startTwelveLabsSandbox(
     strictHeaders: o.strictHeaders,
   });
 
+  /** The stored object of a completed asset; throws for an unknown or unfinished one. */
+  const completedAsset = (id: string): { key: string; what: string } => {
+    const session = store.find(id);
+    if (!session) throw new InvalidInputError(`unknown asset or upload ${id}`);
+    if (session.status !== "completed") {
+      throw new UploadStateError(`asset ${session.assetId} is ${store.statusOf(session)}`);
+    }
+    return { key: session.key, what: `asset ${session.assetId}` };
+  };
+
   return {
     ...host.controls,
     baseUrl: `${origin}${API_PREFIX}`,
@@ -92,12 +105,12 @@ export async function startTwelveLabsSandbox(
     failChunk: (uploadId, index, error = DEFAULT_CHUNK_ERROR) =>
       store.failChunk(uploadId, index, error),
     readAsset: async (id) => {
-      const session = store.find(id);
-      if (!session) throw new InvalidInputError(`unknown asset or upload ${id}`);
-      if (session.status !== "completed") {
-        throw new UploadStateError(`asset ${session.assetId} is ${store.statusOf(session)}`);
-      }
-      return readObject(o.s3, o.bucket, session.key, `asset ${session.assetId}`);
+      const { key, what } = completedAsset(id);
+      return readObject(o.s3, o.bucket, key, what);
+    },
+    assetStream: async (id) => {
+      const { key, what } = completedAsset(id);
+      return streamObject(o.s3, o.bucket, key, what);
     },
     sessions: () =>
       store.all().map((session) => ({

@@ -142,6 +142,11 @@ describe("SpatialGen sandbox: happy paths", () => {
     expect(done.status).toBe("completed");
     expect(done.libraryId).toEqual(expect.any(String));
     expect(md5(await sandbox.readFile(group.uploadSessionId, "video"))).toBe(md5(source));
+    const pieces: Buffer[] = [];
+    for await (const piece of await sandbox.fileStream(group.uploadSessionId, "video")) {
+      pieces.push(piece as Buffer);
+    }
+    expect(md5(Buffer.concat(pieces))).toBe(md5(source));
   });
 
   it("uploads a 26-part file in startPartNumber/count windows and completes it, safely twice", async () => {

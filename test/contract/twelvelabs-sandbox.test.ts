@@ -181,6 +181,11 @@ describe("TwelveLabs sandbox: a 40 MiB upload by hand", () => {
     const asset = await big.readAsset(created.asset_id);
     expect(asset.length).toBe(source.length);
     expect(md5(asset)).toBe(md5(source));
+    // The streamed read (npm start's check, any size) yields the same bytes, piece by piece.
+    const pieces: Buffer[] = [];
+    for await (const piece of await big.assetStream(created.asset_id)) pieces.push(piece as Buffer);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(md5(Buffer.concat(pieces))).toBe(md5(source));
   });
 });
 
