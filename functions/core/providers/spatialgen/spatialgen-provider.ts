@@ -131,7 +131,12 @@ export class SpatialGenProvider implements Provider {
       return sessionFile;
     });
     const session = { uploadId, files };
-    const urls = await this.partUrls(session, allChunks(files));
+    // The plan's ranges come from the part URLs: without them no record can name this group,
+    // and a retry would open another. Give it up rather than leave it open for 5 days.
+    const urls = await this.partUrls(session, allChunks(files)).catch(async (error: unknown) => {
+      await this.cancel(session).catch(() => undefined);
+      throw error;
+    });
     return {
       uploadId,
       files,

@@ -149,6 +149,24 @@ describe("SpatialGenProvider against the SpatialGen sandbox", () => {
     expect((await provider.getStatus(session, proofs)).state).toBe("failed");
   });
 
+  it("a group whose part URLs cannot be had is cancelled, not left open for a retry to duplicate", async () => {
+    // Every part-urls attempt answers 500 (the client's 2 attempts both fail); start is fine.
+    sandbox.setFaults({ partUrls: { error500Rate: 1 } });
+    try {
+      await expect(
+        provider.createSession({
+          files: [{ name: "orphan.mp4", size: 3 * KiB }],
+          group: { videoName: "orphan" },
+        }),
+      ).rejects.toThrow(/part|provider/i);
+    } finally {
+      sandbox.setFaults({});
+    }
+    const group = sandbox.groups().at(-1);
+    expect(group?.videoName).toBe("orphan");
+    expect(group?.status).toBe("canceled");
+  });
+
   it("refusals name the file and the rule, without a call", () => {
     const before = sandbox.calls().start ?? 0;
     expect(
