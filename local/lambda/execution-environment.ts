@@ -48,12 +48,18 @@ export function heapLimitMb(memorySizeMb: number): number {
 type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "init-error"; readonly error: LambdaErrorReport }
-  | { readonly type: "result"; readonly requestId: string; readonly resultJson: string }
+  | {
+      readonly type: "result";
+      readonly requestId: string;
+      readonly resultJson: string;
+      readonly peakMemoryBytes?: number;
+    }
   | {
       readonly type: "error";
       readonly requestId: string;
       readonly error: LambdaErrorReport;
       readonly fatal: boolean;
+      readonly peakMemoryBytes?: number;
     };
 
 /** The phase waiting for the worker: init (no request id) or one invocation. */
@@ -68,6 +74,7 @@ interface Pending {
 export class ExecutionEnvironment {
   readonly #spec: EnvironmentSpec;
   readonly #worker: Worker;
+  #peakMemoryBytes = 0;
   readonly #ready: Promise<void>;
   readonly #onDeath: (environment: ExecutionEnvironment) => void;
   #pending: Pending | undefined;
@@ -123,6 +130,14 @@ export class ExecutionEnvironment {
    * LambdaFunctionError. `killAfterMs`, a fault, ends it as its timeout would, that much
    * earlier than the timeout the function itself sees.
    */
+  /**
+   * Highest heap + buffers of this environment's isolate sampled during any invocation, in
+   * bytes: the local stand-in for Lambda's "Max Memory Used" (threads share one process RSS).
+   */
+  get peakMemoryBytes(): number {
+    return this.#peakMemoryBytes;
+  }
+
   async invoke(eventJson: string, killAfterMs?: number): Promise<unknown> {
     await this.#ready;
     if (!this.#alive || this.#pending) {
@@ -171,6 +186,7 @@ export class ExecutionEnvironment {
       case "result":
       case "error": {
         if (this.#pending?.requestId !== message.requestId) return;
+        this.#peakMemoryBytes = Math.max(this.#peakMemoryBytes, message.peakMemoryBytes ?? 0);
         const pending = this.#take();
         if (message.type === "result") {
           pending?.resolve(JSON.parse(message.resultJson));

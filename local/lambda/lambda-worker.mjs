@@ -11,7 +11,9 @@
  *
  * Protocol, parent → worker: `{type: "invoke", requestId, eventJson, deadlineMs}`.
  * Worker → parent: `{type: "ready"}` | `{type: "init-error", error}` |
- * `{type: "result", requestId, resultJson}` | `{type: "error", requestId, error, fatal}`.
+ * `{type: "result", requestId, resultJson, peakMemoryBytes}` |
+ * `{type: "error", requestId, error, fatal, peakMemoryBytes}` (`peakMemoryBytes`: the highest
+ * heap + buffers of this isolate sampled during the invocation).
  */
 
 import { randomBytes } from "node:crypto";
@@ -269,8 +271,19 @@ function serialize(result) {
   }
 }
 
+/** This isolate's heap and buffers: what the function itself holds (the process is shared). */
+function memoryInUse() {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
 async function invoke(handler, { requestId, eventJson, deadlineMs }) {
   currentRequestId = requestId;
+  // Sampled through the invocation, as Lambda's "Max Memory Used" is its peak.
+  let peakMemoryBytes = memoryInUse();
+  const sampler = setInterval(() => {
+    peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
+  }, 10);
   let message;
   try {
     const result = await runHandler(handler, JSON.parse(eventJson), requestId, deadlineMs);
@@ -281,6 +294,8 @@ async function invoke(handler, { requestId, eventJson, deadlineMs }) {
     console.error("Invoke Error", toFormatted(error));
     message = { type: "error", requestId, error: toRapidResponse(error), fatal: false };
   }
+  clearInterval(sampler);
+  message.peakMemoryBytes = Math.max(peakMemoryBytes, memoryInUse());
   await flushStdio();
   currentRequestId = undefined;
   port.postMessage(message);

@@ -104,6 +104,10 @@ export interface LocalLambdaStats {
   readonly timeouts: number;
   /** Invocations refused over a concurrency limit (each try of a queued event counts). */
   readonly throttles: number;
+  /** Billed duration of every invocation, summed: each rounded up to the millisecond, as Lambda bills. */
+  readonly billedMs: number;
+  /** Highest heap + buffers any invocation held (Lambda's "Max Memory Used"), bytes. */
+  readonly peakMemoryBytes: number;
 }
 
 const writeToStderr = (line: string, functionName: string): void => {
@@ -130,7 +134,14 @@ export class LocalLambda {
   readonly #spec: LocalLambdaSpec & { readonly onLog: NonNullable<LocalLambdaSpec["onLog"]> };
   readonly #idle: ExecutionEnvironment[] = [];
   readonly #environments = new Set<ExecutionEnvironment>();
-  readonly #counts = { coldStarts: 0, invocations: 0, timeouts: 0, throttles: 0 };
+  readonly #counts = {
+    coldStarts: 0,
+    invocations: 0,
+    timeouts: 0,
+    throttles: 0,
+    billedMs: 0,
+    peakMemoryBytes: 0,
+  };
   readonly #concurrency: LambdaConcurrency;
   /** Settles when the function is stopped, so that queued events stop waiting. */
   readonly #stopping: { promise: Promise<void>; resolve: () => void };
@@ -201,6 +212,7 @@ export class LocalLambda {
       fault.random() < fault.rate
         ? Math.floor(fault.random() * fault.withinMs)
         : undefined;
+    const began = performance.now();
     try {
       return await environment.invoke(eventJson, killAfterMs);
     } catch (error) {
@@ -210,6 +222,11 @@ export class LocalLambda {
       }
       throw error;
     } finally {
+      this.#counts.billedMs += Math.ceil(performance.now() - began);
+      this.#counts.peakMemoryBytes = Math.max(
+        this.#counts.peakMemoryBytes,
+        environment.peakMemoryBytes,
+      );
       if (environment.alive && !this.#stopped) this.#idle.push(environment);
       release();
     }

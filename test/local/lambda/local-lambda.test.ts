@@ -152,7 +152,29 @@ describe("execution environments", () => {
     const fn = await localLambda(COUNTER);
     await expect(fn.invoke({})).resolves.toEqual({ count: 1 });
     await expect(fn.invoke({})).resolves.toEqual({ count: 2 });
-    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 0, throttles: 0 });
+    expect(fn.stats).toMatchObject({ coldStarts: 1, invocations: 2, timeouts: 0, throttles: 0 });
+  });
+
+  it("counts billed milliseconds and the peak memory an invocation held, as Lambda reports them", async () => {
+    const fn = await localLambda(
+      `let kept;
+export const handler = async (event) => {
+  // Held across a few samples, then let go: the peak must still count it.
+  kept = Buffer.alloc(event.mib * 1024 * 1024, 1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  kept = undefined;
+  return { ok: true };
+};`,
+      { memorySizeMb: 256 },
+    );
+    await fn.invoke({ mib: 1 });
+    const small = fn.stats;
+    await fn.invoke({ mib: 64 });
+    const big = fn.stats;
+    expect(small.billedMs).toBeGreaterThanOrEqual(100);
+    expect(big.billedMs).toBeGreaterThanOrEqual(small.billedMs + 100);
+    expect(small.peakMemoryBytes).toBeGreaterThan(1024 * 1024);
+    expect(big.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024);
   });
 
   it("runs concurrent invocations in parallel, in separate environments", async () => {
@@ -266,7 +288,7 @@ describe("timeouts and crashes", () => {
       errorType: "Sandbox.Timedout",
       message: "Task timed out after 1.00 seconds",
     });
-    expect(fn.stats).toEqual({ coldStarts: 1, invocations: 2, timeouts: 1, throttles: 0 });
+    expect(fn.stats).toMatchObject({ coldStarts: 1, invocations: 2, timeouts: 1, throttles: 0 });
     // The next invocation cold-starts a fresh environment: module state starts over.
     await expect(fn.invoke({})).resolves.toEqual({ count: 1 });
     expect(fn.stats.coldStarts).toBe(2);
@@ -484,7 +506,7 @@ describe("concurrency limits, as Lambda has them", () => {
     expect((await throttled(held.invoke({ n: 3 }))).reason).toBe(
       "ConcurrentInvocationLimitExceeded",
     );
-    expect(other.stats).toEqual({ coldStarts: 0, invocations: 0, timeouts: 0, throttles: 1 });
+    expect(other.stats).toMatchObject({ coldStarts: 0, invocations: 0, timeouts: 0, throttles: 1 });
     expect(held.stats).toMatchObject({ invocations: 2, throttles: 1 });
     expect(account.stats).toMatchObject({
       accountLimit: 2,
