@@ -7,10 +7,17 @@
  */
 
 import { readFileSync } from "node:fs";
-import type { ChildResult } from "./protocol.js";
-
-/** The memory part of a {@link ChildResult}. */
-export type MemoryFigures = Pick<ChildResult, "rssStart" | "maxRss" | "heapStart" | "heapPeak">;
+/** A process's memory over a measured run, in bytes. */
+export interface MemoryFigures {
+  /** RSS when the run started. */
+  readonly rssStart: number;
+  /** Peak RSS of the process. */
+  readonly maxRss: number;
+  /** `heapUsed + external` when the run started. */
+  readonly heapStart: number;
+  /** Highest sampled `heapUsed + external`. */
+  readonly heapPeak: number;
+}
 
 /** A running probe; `stop` ends the sampling and returns the figures. */
 export interface MemoryProbe {
@@ -50,7 +57,7 @@ function heapNow(): number {
 }
 
 /** The kernel's peak RSS of this process's address space, in bytes (Linux only). */
-function residentHighWaterMark(): number | undefined {
+export function residentHighWaterMark(): number | undefined {
   try {
     const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
     return kib ? Number(kib) * 1024 : undefined;

@@ -9,7 +9,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { chunkRange } from "../../functions/core/chunk-plan.js";
 import type { TransferChunkInput } from "../../functions/core/transfer-chunk.js";
-import { startMemoryProbe } from "./memory-probe.js";
+import { startMemoryProbe } from "../shared/memory-probe.js";
 import { moveChunks } from "./movers.js";
 import type { ChildResult, ChildTask } from "./protocol.js";
 

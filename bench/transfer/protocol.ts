@@ -4,6 +4,8 @@
  * last line of its stdout.
  */
 
+import type { MemoryFigures } from "../shared/memory-probe.js";
+
 /** A way of moving the chunks; see `movers.ts`. */
 export type Variant = "baseline" | "relay-c4" | "relay-c1";
 
@@ -30,19 +32,11 @@ export interface ChildTask {
 }
 
 /** What a child reports. */
-export interface ChildResult {
+export interface ChildResult extends MemoryFigures {
   /** Wall time of the transfer alone. */
   readonly seconds: number;
   /** Bytes the child actually sent, counted by the child. */
   readonly bytes: number;
   /** One ETag per chunk as the relay keeps them (unquoted), in chunk order. */
   readonly etags: readonly string[];
-  /** RSS when the transfer started, bytes. */
-  readonly rssStart: number;
-  /** Peak RSS of the child, bytes. */
-  readonly maxRss: number;
-  /** `heapUsed + external` when the transfer started, bytes. */
-  readonly heapStart: number;
-  /** Highest sampled `heapUsed + external`, bytes. */
-  readonly heapPeak: number;
 }

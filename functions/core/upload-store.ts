@@ -11,7 +11,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UploadStateError } from "./errors.js";
-import type { ChunkUrl } from "./provider.js";
 import {
   putMissingChunks,
   queryChunks,
@@ -19,7 +18,6 @@ import {
   resetChunkTransfers,
   setChunksReported,
   setChunkTransferred,
-  setChunkUrls,
 } from "./store/chunk-operations.js";
 import {
   addPoll,
@@ -148,11 +146,6 @@ export class UploadStore {
   /** Chunks `first..last` (inclusive), in order. */
   async getChunks(uploadKey: string, first = 1, last = 999_999): Promise<ChunkRecord[]> {
     return queryChunks(this.#table, uploadKey, first, last);
-  }
-
-  /** Stores fresh presigned URLs for their chunks. */
-  async saveUrls(uploadKey: string, urls: readonly ChunkUrl[]): Promise<void> {
-    await setChunkUrls(this.#table, uploadKey, urls);
   }
 
   /** Records a chunk's ETag; its URL is dropped, since the provider's URLs are single-use. */

@@ -129,7 +129,8 @@ async function withFreshUrls(
         );
       }
     }
-    await deps.store.saveUrls(record.uploadKey, urls);
+    // Used at once and not stored: the provider's URLs are single-use, and saving each was one
+    // more table write per chunk on the hot path. A run that dies before its PUTs asks again.
     for (const u of urls) fresh.set(u.index, u.url);
   }
   return chunks.map((chunk) => {

@@ -4,7 +4,6 @@
  */
 
 import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import type { ChunkUrl } from "../provider.js";
 import { runBounded } from "../run-bounded.js";
 import {
   type ChunkRecord,
@@ -69,21 +68,6 @@ export async function queryChunks(
     startKey = out.LastEvaluatedKey;
   } while (startKey);
   return chunks;
-}
-
-/** Stores each URL, with its expiry, on its chunk. */
-export async function setChunkUrls(
-  table: StoreTable,
-  uploadKey: string,
-  urls: readonly ChunkUrl[],
-): Promise<void> {
-  await runBounded(urls, PARALLEL_UPDATES, (url) =>
-    updateChunk(table, uploadKey, url.index, {
-      expression: "SET #url = :url, urlExpiresAt = :exp",
-      names: URL_NAME,
-      values: { ":url": url.url, ":exp": url.expiresAt },
-    }),
-  );
 }
 
 /** Records a chunk's ETag and transfer time, and drops its URL and any report of it. */

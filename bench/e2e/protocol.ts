@@ -1,0 +1,58 @@
+/**
+ * What the e2e bench's parent and its measured children hand each other: the task goes in on
+ * the child's stdin (it holds the API key, so never on a command line), the result comes back
+ * as the last line of its stdout.
+ */
+
+import type { MemoryFigures } from "../shared/memory-probe.js";
+
+/** Where the source object lies, on the local S3 server. */
+export interface SourceRef {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+}
+
+/** Where the TwelveLabs sandbox is. */
+export interface ApiRef {
+  /** `http://127.0.0.1:<port>/v1.3`. */
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  /** Host of its presigned part URLs. */
+  readonly partHost: string;
+}
+
+/** Task of the floor child: the relay's chunk mover with no state machine and no table. */
+export interface FloorTask {
+  readonly source: SourceRef;
+  readonly api: ApiRef;
+  /** Chunks in flight at once: the relay's transfer concurrency × Map concurrency. */
+  readonly concurrency: number;
+  /** Wait between two status polls, as the relay's Wait state. */
+  readonly pollIntervalMs: number;
+}
+
+/** Task of the SDK child: download to a file, then the official SDK's `uploadFile`. */
+export interface SdkTask {
+  readonly source: SourceRef;
+  readonly api: ApiRef;
+  /** Directory for the downloaded file (removed by the child). */
+  readonly directory: string;
+  /** `uploadFile`'s `batchSize`; absent: the SDK's default. */
+  readonly batchSize?: number;
+}
+
+/** What a measured child reports. */
+export interface PathResult extends MemoryFigures {
+  /** Wall time of the whole path, seconds. */
+  readonly seconds: number;
+  /** Of which the download to a file (SDK path only), seconds. */
+  readonly downloadSeconds?: number;
+  /** The asset id the provider gave. */
+  readonly assetId: string;
+  /** Provider API calls made (create, URLs, report, status), counted by the child. */
+  readonly apiCalls?: number;
+}
