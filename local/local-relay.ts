@@ -96,6 +96,11 @@ export interface LocalRelayOptions {
    * @default 1000, a fresh account's
    */
   readonly lambdaConcurrencyLimit?: number;
+  /**
+   * Run the local S3 and DynamoDB servers in a process of their own (see `startLocalStack`),
+   * so the fake cloud's work does not queue behind the relay's. @default false
+   */
+  readonly separateStorageProcess?: boolean;
   /** Start an execution for every object created in the drop bucket. @default true */
   readonly watchBucket?: boolean;
   /** Receives every line a function writes (its CloudWatch Logs). @default kept in `logs` */
@@ -158,7 +163,10 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
     cleanups.length = 0;
   };
   try {
-    const stack = await startLocalStack({ buckets: [bucket] });
+    const stack = await startLocalStack({
+      buckets: [bucket],
+      separateProcess: options.separateStorageProcess ?? false,
+    });
     cleanups.push(() => stack.stop());
 
     let sandbox: TwelveLabsSandbox | undefined;

@@ -1,20 +1,19 @@
 /**
  * The embedded local stack: an S3-compatible server (s3rver) and a DynamoDB-compatible server
- * (dynalite), both pure JS, started in this process on 127.0.0.1 and free ports, with ready
- * AWS SDK v3 clients. `stop()` closes both and removes every temp file.
+ * (dynalite), both pure JS, started on 127.0.0.1 and free ports (in this process, or in a child
+ * process of their own), with ready AWS SDK v3 clients. `stop()` closes both and removes every
+ * temp file.
  */
 
 import { EventEmitter } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import dynalite from "dynalite";
-import S3rver from "s3rver";
 import { unquoteEtag } from "../functions/core/etag.js";
+import { type CloudServers, type S3rverRecord, startCloudServers } from "./cloud/cloud-servers.js";
+import { startSeparateCloud } from "./cloud/separate-cloud.js";
 
 /** Region every local client is configured with. */
 export const LOCAL_REGION = "us-east-1";
@@ -41,6 +40,13 @@ export interface LocalS3Event {
 export interface LocalStackOptions {
   /** Buckets to create at start. @default none */
   readonly buckets?: readonly string[];
+  /**
+   * Run the servers in a child process of their own, so that their work (hashing parts,
+   * assembling objects, serving reads) does not share an event loop with the relay's.
+   * Their events arrive over IPC, after the request that caused them has been answered.
+   * @default false: in this process (quicker to start, as tests want)
+   */
+  readonly separateProcess?: boolean;
 }
 
 /** A running local stack. */
@@ -52,65 +58,44 @@ export interface LocalStack {
   readonly events: EventEmitter<{ object: [LocalS3Event] }>;
   /** Temp directory of the S3 server's data; removed by `stop()`. */
   readonly dataDirectory: string;
+  /** The process the S3 and DynamoDB servers run in (this one unless `separateProcess`). */
+  readonly serverPid: number;
   /** Creates a bucket on the local S3 server (idempotent). */
   createBucket(name: string): Promise<void>;
   /** Closes both servers and removes the S3 data directory. Safe to call twice. */
   stop(): Promise<void>;
 }
 
-interface S3rverRecord {
-  eventName: string;
-  eventTime: string;
-  s3: {
-    bucket: { name: string };
-    object: { key: string; size?: number; eTag?: string; sequencer?: string };
-  };
-}
-
 /** Starts the local S3 and DynamoDB servers. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const directory = await mkdtemp(join(tmpdir(), "relay-s3-"));
-  const s3rver = new S3rver({
-    address: "127.0.0.1",
-    port: 0,
-    silent: true,
-    directory,
-    // stop() removes the whole directory; s3rver's own reset would only throw if it were gone.
-    resetOnClose: false,
-    // Path-style only: virtual-host buckets would need DNS for *.localhost.
-    vhostBuckets: false,
-  });
-  const dyn: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-
-  let s3Closed = false;
-  let dynClosed = false;
+  const events = new EventEmitter<{ object: [LocalS3Event] }>();
+  const onRecords = (records: readonly S3rverRecord[]): void => {
+    for (const record of records) {
+      events.emit("object", {
+        eventName: record.eventName,
+        bucket: record.s3.bucket.name,
+        // s3rver hands the raw key (S3 itself URL-encodes it in notifications).
+        key: record.s3.object.key,
+        size: record.s3.object.size ?? 0,
+        etag: unquoteEtag(record.s3.object.eTag ?? ""),
+        sequencer: record.s3.object.sequencer ?? "",
+        eventTime: record.eventTime,
+      });
+    }
+  };
+  let servers: CloudServers | undefined;
   const stopServers = async (): Promise<void> => {
-    if (!s3Closed) {
-      s3Closed = true;
-      await s3rver.close().catch(() => undefined);
-    }
-    if (!dynClosed) {
-      dynClosed = true;
-      if (dyn.listening) {
-        await new Promise<void>((resolve) => {
-          dyn.close(() => resolve());
-          dyn.closeAllConnections?.();
-        });
-      }
-    }
+    await servers?.close();
     await rm(directory, { recursive: true, force: true });
   };
 
   try {
-    const [s3Address] = await Promise.all([
-      s3rver.run() as Promise<AddressInfo>,
-      new Promise<void>((resolve, reject) => {
-        dyn.once("error", reject);
-        dyn.listen(0, "127.0.0.1", () => resolve());
-      }),
-    ]);
-    const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
-    const dynEndpoint = `http://127.0.0.1:${(dyn.address() as AddressInfo).port}`;
+    servers = options.separateProcess
+      ? await startSeparateCloud(directory, onRecords)
+      : await startCloudServers(directory, onRecords);
+    const s3Endpoint = `http://127.0.0.1:${servers.s3Port}`;
+    const dynEndpoint = `http://127.0.0.1:${servers.dynamodbPort}`;
 
     const s3Client = new S3Client({
       region: LOCAL_REGION,
@@ -125,22 +110,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: LOCAL_REGION,
       endpoint: dynEndpoint,
       credentials: LOCAL_CREDENTIALS,
-    });
-
-    const events = new EventEmitter<{ object: [LocalS3Event] }>();
-    s3rver.on("event", (event: { Records: S3rverRecord[] }) => {
-      for (const record of event.Records) {
-        events.emit("object", {
-          eventName: record.eventName,
-          bucket: record.s3.bucket.name,
-          // s3rver hands the raw key (S3 itself URL-encodes it in notifications).
-          key: record.s3.object.key,
-          size: record.s3.object.size ?? 0,
-          etag: unquoteEtag(record.s3.object.eTag ?? ""),
-          sequencer: record.s3.object.sequencer ?? "",
-          eventTime: record.eventTime,
-        });
-      }
     });
 
     const createBucket = async (name: string): Promise<void> => {
@@ -160,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamodb: { endpoint: dynEndpoint, client: dynClient },
       events,
       dataDirectory: directory,
+      serverPid: servers.pid,
       createBucket,
       stop: () => {
         stopped ??= (async () => {

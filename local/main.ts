@@ -183,6 +183,8 @@ async function startSession(request: Request): Promise<Session> {
   // The functions' log lines stay in relay.logs; warnings and errors are shown, scrubbed.
   let show: (line: string) => void = () => undefined;
   const relay = await startLocalRelay({
+    // The fake S3 and DynamoDB on their own core: the relay's work is not queued behind theirs.
+    separateStorageProcess: true,
     ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
     ...(request.remote ? { remote: request.remote } : {}),
     ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),

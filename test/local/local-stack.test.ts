@@ -1,11 +1,12 @@
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { describe, expect, it } from "vitest";
-import { startLocalStack } from "../../local/local-stack.js";
+import { describe, expect, it, vi } from "vitest";
+import { type LocalS3Event, startLocalStack } from "../../local/local-stack.js";
 
 /** Pids of this process's children, read from /proc (Linux) so that looking spawns nothing. */
 function childPids(): number[] {
@@ -104,5 +105,58 @@ describe("startLocalStack", () => {
     // A second stop is harmless.
     await expect(stack.stop()).resolves.toBeUndefined();
     expect(existsSync(stack.dataDirectory)).toBe(false);
+  });
+
+  it("runs the servers in a process of their own on request: same S3, DynamoDB and events, nothing left after stop", async () => {
+    const childrenBefore = childPids();
+    const stack = await startLocalStack({ buckets: ["drop"], separateProcess: true });
+    try {
+      expect(stack.serverPid).not.toBe(process.pid);
+      expect(childPids()).toContain(stack.serverPid);
+      const events: LocalS3Event[] = [];
+      stack.events.on("object", (event) => events.push(event));
+
+      const body = randomBytes(6 * 1024 * 1024 + 5);
+      const put = await stack.s3.client.send(
+        new PutObjectCommand({ Bucket: "drop", Key: "dir/clip one.mp4", Body: body }),
+      );
+      const ranged = await stack.s3.client.send(
+        new GetObjectCommand({ Bucket: "drop", Key: "dir/clip one.mp4", Range: "bytes=5-9" }),
+      );
+      expect(Buffer.from((await ranged.Body?.transformToByteArray()) ?? [])).toEqual(
+        body.subarray(5, 10),
+      );
+      // The event crosses the process boundary after the answer: wait for it.
+      await vi.waitFor(() => expect(events).toHaveLength(1));
+      expect(events[0]).toMatchObject({
+        eventName: "ObjectCreated:Put",
+        bucket: "drop",
+        key: "dir/clip one.mp4",
+        size: body.length,
+        etag: (put.ETag ?? "").replaceAll('"', ""),
+      });
+
+      await stack.dynamodb.client.send(
+        new CreateTableCommand({
+          TableName: "apart",
+          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+      await stack.dynamodb.client.send(
+        new PutItemCommand({ TableName: "apart", Item: { pk: { S: "k" }, n: { N: "7" } } }),
+      );
+      const item = await stack.dynamodb.client.send(
+        new GetItemCommand({ TableName: "apart", Key: { pk: { S: "k" } } }),
+      );
+      expect(item.Item?.n).toEqual({ N: "7" });
+    } finally {
+      await stack.stop();
+    }
+    expect(existsSync(stack.dataDirectory)).toBe(false);
+    expect(await tryConnect(stack.s3.endpoint)).toBe("ECONNREFUSED");
+    expect(await tryConnect(stack.dynamodb.endpoint)).toBe("ECONNREFUSED");
+    expect(childPids()).toEqual(childrenBefore);
   });
 });
