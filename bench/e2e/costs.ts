@@ -130,8 +130,12 @@ export function scaleCounts(counts: RunCounts, factor: number): RunCounts {
           ...f,
           invocations: scale(f.invocations),
           billedMs: scale(f.billedMs),
+          // The key is read once per execution environment, not per chunk.
           awsRequests: Object.fromEntries(
-            Object.entries(f.awsRequests).map(([a, n]) => [a, scale(n)]),
+            Object.entries(f.awsRequests).map(([a, n]) => [
+              a,
+              a.startsWith("secretsmanager:") ? n : scale(n),
+            ]),
           ),
           logBytes: scale(f.logBytes),
         }

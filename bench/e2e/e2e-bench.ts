@@ -25,16 +25,12 @@ import { RELAY_DEFAULTS } from "../../functions/core/config/defaults.js";
 import type { LocalRelay } from "../../local/local-relay.js";
 import { LOCAL_CREDENTIALS } from "../../local/local-stack.js";
 import type { PublishedEvent } from "../../local/published-events.js";
+import { cpuOfProcess, cpuSince } from "../shared/cpu-time.js";
 import { type MemoryFigures, residentHighWaterMark } from "../shared/memory-probe.js";
 import { runJsonChild } from "../shared/run-json-child.js";
 import type { ApiRef, FloorTask, PathResult, SdkTask, SourceRef } from "./protocol.js";
 import { type CountMark, countsSince, markCounts, type RunCounts } from "./run-counts.js";
-import type { E2eSettings } from "./settings.js";
-
-/** The paths every round runs. */
-export const PATHS = ["relay", "floor", "sdk", "sdk-tuned"] as const;
-/** One of {@link PATHS}. */
-export type PathName = (typeof PATHS)[number];
+import type { E2eSettings, PathName } from "./settings.js";
 
 /** One run of one path. */
 export interface RunResult {
@@ -43,10 +39,22 @@ export interface RunResult {
   readonly seconds: number;
   /** Peak RSS of the process that did the work (for the relay: the host process), bytes. */
   readonly maxRss: number;
+  /**
+   * CPU seconds spent during the run: by the host (relay, gates, sandbox), by the storage
+   * servers' process (when separate), and by the path's own child process.
+   */
+  readonly cpu: CpuSplit;
   /** The relay's counts (relay runs only). */
   readonly counts?: RunCounts;
   /** Download share of the SDK path, seconds. */
   readonly downloadSeconds?: number;
+}
+
+/** CPU seconds of one run, by process. */
+export interface CpuSplit {
+  readonly host: number;
+  readonly storage: number;
+  readonly child: number;
 }
 
 /** Everything measured at one chunk size. */
@@ -54,7 +62,14 @@ export interface ChunkSizeResult {
   readonly chunkSize: number;
   readonly chunks: number;
   readonly chunksInFlight: number;
+  /**
+   * The unmeasured warm-up relay: the first file after the functions deploy, every
+   * environment cold (its CPU includes loading each bundle and its source map).
+   */
+  readonly coldStart: { readonly seconds: number; readonly cpu: CpuSplit };
   readonly runs: readonly RunResult[];
+  /** Files dropped at once against one after another (first chunk size only). */
+  readonly burst?: BurstResult;
 }
 
 const FLOOR_ENTRY = fileURLToPath(new URL("./floor-child.ts", import.meta.url));
@@ -74,10 +89,20 @@ export async function runE2eBench(
   try {
     const file = join(directory, "source.mp4");
     const md5 = await writeRandomFile(file, settings.size);
+    let burst: { file: string; md5: string; size: number } | undefined;
+    if (settings.burstFiles > 0 && settings.burstSize > 0) {
+      const burstFile = join(directory, "burst.mp4");
+      burst = {
+        file: burstFile,
+        md5: await writeRandomFile(burstFile, settings.burstSize),
+        size: settings.burstSize,
+      };
+    }
     const results: ChunkSizeResult[] = [];
-    for (const chunkSize of settings.chunkSizes) {
+    for (const [i, chunkSize] of settings.chunkSizes.entries()) {
+      const source = { file, md5, directory };
       results.push(
-        await runAtChunkSize(settings, chunkSize, { file, md5, directory }, say, signal),
+        await runAtChunkSize(settings, chunkSize, source, i === 0 ? burst : undefined, say, signal),
       );
     }
     return results;
@@ -96,6 +121,7 @@ async function runAtChunkSize(
   settings: E2eSettings,
   chunkSize: number,
   source: Source,
+  burstOf: { readonly file: string; readonly md5: string; readonly size: number } | undefined,
   say: (line: string) => void,
   signal: AbortSignal,
 ): Promise<ChunkSizeResult> {
@@ -103,6 +129,7 @@ async function runAtChunkSize(
   // As npm start runs it, with --chunk-size; a chunk under S3's 5 MiB part floor (the smoke
   // test's) is allowed by lowering the sandbox's minimum with it.
   const relay = await startLocalRelay({
+    separateStorageProcess: settings.separateStorageProcess,
     sandbox: { chunkSize, minChunkSize: Math.min(chunkSize, 5 * MiB) },
   });
   try {
@@ -130,14 +157,31 @@ async function runAtChunkSize(
     const deadlineMs = Math.max(120_000, (settings.size / MiB) * 1000);
     const runs: RunResult[] = [];
     const label = `${(chunkSize / MiB).toFixed(chunkSize < MiB ? 3 : 0)} MiB chunks`;
+    // Lambda keeps environments warm between files; the first file's cold starts are reported
+    // on their own, and every path has run once before the measured rounds.
+    const cold = await relayRun(relay, source, settings.size, "warm-up", deadlineMs);
+    await verifyAsset(relay, cold.assetId, source.md5);
+    await emptyBuckets(relay);
+    const coldCpu = cold.cpu ?? { host: 0, storage: 0, child: 0 };
+    say(
+      `${label}, warm-up: relay (cold) ${cold.seconds.toFixed(2)} s, CPU s host ${coldCpu.host.toFixed(1)}`,
+    );
+    for (const path of settings.paths.filter((p) => p !== "relay")) {
+      const warm = await childRun(path, ref, api, chunksInFlight, source, deadlineMs, signal);
+      await verifyAsset(relay, warm.assetId, source.md5);
+      await emptyBuckets(relay);
+    }
     for (let round = 0; round < settings.rounds; round += 1) {
-      const order = PATHS.map((_, i) => PATHS[(i + round) % PATHS.length] as PathName);
+      const { paths } = settings;
+      const order = paths.map((_, i) => paths[(i + round) % paths.length] as PathName);
       for (const path of order) {
         signal.throwIfAborted();
+        const cpu = cpuMark(relay);
         const run =
           path === "relay"
             ? await relayRun(relay, source, settings.size, round, deadlineMs)
             : await childRun(path, ref, api, chunksInFlight, source, deadlineMs, signal);
+        const cpuSplit = run.cpu ?? cpuSplitSince(relay, cpu, run.cpuSeconds);
         await verifyAsset(relay, run.assetId, source.md5);
         await emptyBuckets(relay);
         const result: RunResult = {
@@ -145,17 +189,31 @@ async function runAtChunkSize(
           round,
           seconds: run.seconds,
           maxRss: run.maxRss,
+          cpu: cpuSplit,
           ...(run.counts ? { counts: run.counts } : {}),
           ...(run.downloadSeconds !== undefined ? { downloadSeconds: run.downloadSeconds } : {}),
         };
         runs.push(result);
         say(
           `${label}, round ${round + 1}/${settings.rounds}: ${path.padEnd(9)} ${run.seconds.toFixed(2)} s, ` +
-            `${(settings.size / MiB / run.seconds).toFixed(1)} MiB/s, peak RSS ${(run.maxRss / MiB).toFixed(0)} MiB`,
+            `${(settings.size / MiB / run.seconds).toFixed(1)} MiB/s, peak RSS ${(run.maxRss / MiB).toFixed(0)} MiB, ` +
+            `CPU s host ${cpuSplit.host.toFixed(1)} storage ${cpuSplit.storage.toFixed(1)} own ${cpuSplit.child.toFixed(1)}`,
         );
       }
     }
+    let burst: BurstResult | undefined;
+    if (burstOf && settings.burstFiles > 0) {
+      say(
+        `${label}: ${settings.burstFiles} files of ${burstOf.size / MiB} MiB, one after another, then at once`,
+      );
+      burst = await burstRun(relay, burstOf.file, burstOf.md5, burstOf.size, settings.burstFiles);
+      say(
+        `${label}: ${settings.burstFiles} files one after another ${burst.sequentialSeconds.toFixed(2)} s, at once ${burst.concurrentSeconds.toFixed(2)} s`,
+      );
+    }
     return {
+      coldStart: { seconds: cold.seconds, cpu: coldCpu },
+      ...(burst ? { burst } : {}),
       chunkSize,
       chunks: Math.ceil(settings.size / chunkSize),
       chunksInFlight,
@@ -166,42 +224,95 @@ async function runAtChunkSize(
   }
 }
 
-type Measured = PathResult & { readonly counts?: RunCounts };
+type Measured = PathResult & { readonly counts?: RunCounts; readonly cpu?: CpuSplit };
+
+/** CPU so far of the host and of the storage process. */
+interface CpuMark {
+  readonly host: NodeJS.CpuUsage;
+  readonly storage: number;
+}
+
+function cpuMark(relay: LocalRelay): CpuMark {
+  const separate = relay.stack.serverPid !== process.pid;
+  return { host: process.cpuUsage(), storage: separate ? cpuOfProcess(relay.stack.serverPid) : 0 };
+}
+
+function cpuSplitSince(relay: LocalRelay, mark: CpuMark, child: number): CpuSplit {
+  const separate = relay.stack.serverPid !== process.pid;
+  return {
+    host: cpuSince(mark.host),
+    storage: separate ? cpuOfProcess(relay.stack.serverPid) - mark.storage : 0,
+    child,
+  };
+}
+
+/** Drops the file into the relay; times its landing to its `Upload Completed`. */
+/** A drop in flight: when it landed, and its outcome. */
+interface Drop {
+  /** `performance.now()` when the object landed (its S3 event); 0 until then. */
+  landedAt(): number;
+  /** Resolves with `Upload Completed`; rejects on `Upload Failed` or past the deadline. */
+  readonly completed: Promise<{ readonly at: number; readonly assetId: string }>;
+  /** Stops listening. */
+  dispose(): void;
+}
+
+/** Listens for `key`'s landing and outcome; call before putting it. */
+function watchDrop(relay: LocalRelay, key: string, deadlineMs: number, onLanding = () => {}): Drop {
+  let landedAt = 0;
+  const onObject = (event: { key: string }): void => {
+    if (event.key !== key) return;
+    landedAt = performance.now();
+    onLanding();
+  };
+  relay.stack.events.on("object", onObject);
+  let onEvent: (event: PublishedEvent) => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const completed = new Promise<{ at: number; assetId: string }>((resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`relay of ${key} took over ${deadlineMs} ms`)),
+      deadlineMs,
+    );
+    onEvent = (event) => {
+      if (event.detail.key !== key) return;
+      if (event.detailType === "Upload Completed") {
+        resolve({ at: performance.now(), assetId: event.detail.assetId });
+      } else reject(new Error(`relay of ${key} failed: ${JSON.stringify(event.detail)}`));
+    };
+    relay.events.emitter.on("event", onEvent);
+  });
+  return {
+    landedAt: () => landedAt,
+    completed,
+    dispose: () => {
+      clearTimeout(timer);
+      relay.stack.events.off("object", onObject);
+      relay.events.emitter.off("event", onEvent);
+    },
+  };
+}
 
 /** Drops the file into the relay; times its landing to its `Upload Completed`. */
 async function relayRun(
   relay: LocalRelay,
   source: Source,
   size: number,
-  round: number,
+  round: number | "warm-up",
   deadlineMs: number,
 ): Promise<Measured> {
   const key = `bench/relay-${round}-${Date.now()}.mp4`;
   const mark: CountMark = markCounts(relay);
-  let landedAt = 0;
-  const onObject = (event: { key: string }): void => {
-    if (event.key === key) landedAt = performance.now();
-  };
-  relay.stack.events.on("object", onObject);
-  const outcome = new Promise<PublishedEvent>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`relay of ${key} took over ${deadlineMs} ms`)),
-      deadlineMs,
-    );
-    const onEvent = (event: PublishedEvent): void => {
-      if (event.detail.key !== key) return;
-      clearTimeout(timer);
-      relay.events.emitter.off("event", onEvent);
-      if (event.detailType === "Upload Completed") resolve(event);
-      else reject(new Error(`relay of ${key} failed: ${JSON.stringify(event.detail)}`));
-    };
-    relay.events.emitter.on("event", onEvent);
+  // The put itself is the user's, not the relay's: CPU counts from the landing on.
+  let cpuAtLanding = cpuMark(relay);
+  const drop = watchDrop(relay, key, deadlineMs, () => {
+    cpuAtLanding = cpuMark(relay);
   });
   resetPeakRss();
   try {
     await putFile(relay.stack.s3.client, relay.bucket, key, source.file, size);
-    const completed = await outcome;
-    const seconds = (performance.now() - landedAt) / 1000;
+    const completed = await drop.completed;
+    const seconds = (completed.at - drop.landedAt()) / 1000;
+    const cpu = cpuSplitSince(relay, cpuAtLanding, 0);
     // The execution's last states (and their transitions) run after the event.
     await Promise.all(
       relay.machine
@@ -209,16 +320,67 @@ async function relayRun(
         .slice(mark.executions)
         .map((e) => e.done),
     );
-    const assetId = completed.detailType === "Upload Completed" ? completed.detail.assetId : "";
     return {
       seconds,
-      assetId,
+      assetId: completed.assetId,
       maxRss: residentHighWaterMark() ?? 0,
+      cpuSeconds: 0,
+      cpu,
       ...noMemory,
       counts: countsSince(relay, mark),
     };
   } finally {
-    relay.stack.events.off("object", onObject);
+    drop.dispose();
+  }
+}
+
+/** 8 files dropped at once against one after another: the relay's own concurrency. */
+export interface BurstResult {
+  readonly files: number;
+  readonly size: number;
+  /** Sum of each file's landing → completion, dropped one after another. */
+  readonly sequentialSeconds: number;
+  /** First landing → last completion, all dropped at once. */
+  readonly concurrentSeconds: number;
+}
+
+/** Drops `files` files of `file`'s bytes one after another, then all at once. */
+export async function burstRun(
+  relay: LocalRelay,
+  file: string,
+  md5: string,
+  size: number,
+  files: number,
+): Promise<BurstResult> {
+  const deadlineMs = Math.max(120_000, ((files * size) / MiB) * 1000);
+  let sequentialSeconds = 0;
+  for (let i = 0; i < files; i += 1) {
+    const key = `bench/burst-seq-${i}-${Date.now()}.mp4`;
+    const drop = watchDrop(relay, key, deadlineMs);
+    try {
+      await putFile(relay.stack.s3.client, relay.bucket, key, file, size);
+      const done = await drop.completed;
+      sequentialSeconds += (done.at - drop.landedAt()) / 1000;
+      await verifyAsset(relay, done.assetId, md5);
+    } finally {
+      drop.dispose();
+    }
+  }
+  await emptyBuckets(relay);
+  const keys = Array.from({ length: files }, (_, i) => `bench/burst-all-${i}-${Date.now()}.mp4`);
+  const drops = keys.map((key) => watchDrop(relay, key, deadlineMs));
+  try {
+    await Promise.all(
+      keys.map((key) => putFile(relay.stack.s3.client, relay.bucket, key, file, size)),
+    );
+    const done = await Promise.all(drops.map((d) => d.completed));
+    const first = Math.min(...drops.map((d) => d.landedAt()));
+    const last = Math.max(...done.map((d) => d.at));
+    for (const d of done) await verifyAsset(relay, d.assetId, md5);
+    return { files, size, sequentialSeconds, concurrentSeconds: (last - first) / 1000 };
+  } finally {
+    for (const d of drops) d.dispose();
+    await emptyBuckets(relay);
   }
 }
 

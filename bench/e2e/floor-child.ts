@@ -12,6 +12,7 @@ import type { ChunkProof } from "../../functions/core/provider.js";
 import { createProvider } from "../../functions/core/providers/create-provider.js";
 import { transferChunks } from "../../functions/core/transfer-batch.js";
 import type { TransferChunkInput } from "../../functions/core/transfer-chunk.js";
+import { cpuSince } from "../shared/cpu-time.js";
 import { startMemoryProbe } from "../shared/memory-probe.js";
 import type { FloorTask, PathResult } from "./protocol.js";
 
@@ -37,6 +38,7 @@ const provider = createProvider({
 });
 
 globalThis.gc?.();
+const cpuBefore = process.cpuUsage();
 const probe = startMemoryProbe();
 const began = process.hrtime.bigint();
 const session = await provider.createSession({
@@ -73,5 +75,10 @@ for (;;) {
 const seconds = Number(process.hrtime.bigint() - began) / 1e9;
 const memory = probe.stop();
 s3.destroy();
-const result: PathResult = { seconds, assetId: assetId ?? "", ...memory };
+const result: PathResult = {
+  seconds,
+  assetId: assetId ?? "",
+  cpuSeconds: cpuSince(cpuBefore),
+  ...memory,
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -39,7 +39,7 @@ export interface FloorTask {
 export interface SdkTask {
   readonly source: SourceRef;
   readonly api: ApiRef;
-  /** Directory for the downloaded file (removed by the child). */
+  /** Where the child makes its own directory for the downloaded file (removed after). */
   readonly directory: string;
   /** `uploadFile`'s `batchSize`; absent: the SDK's default. */
   readonly batchSize?: number;
@@ -53,6 +53,6 @@ export interface PathResult extends MemoryFigures {
   readonly downloadSeconds?: number;
   /** The asset id the provider gave. */
   readonly assetId: string;
-  /** Provider API calls made (create, URLs, report, status), counted by the child. */
-  readonly apiCalls?: number;
+  /** CPU the child used (user + system), seconds. */
+  readonly cpuSeconds: number;
 }

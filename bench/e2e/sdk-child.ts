@@ -6,11 +6,12 @@
  */
 
 import { createWriteStream } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { cpuSince } from "../shared/cpu-time.js";
 import { startMemoryProbe } from "../shared/memory-probe.js";
 import type { PathResult, SdkTask } from "./protocol.js";
 
@@ -30,9 +31,12 @@ const s3 = new S3Client({
   requestChecksumCalculation: "WHEN_REQUIRED",
   responseChecksumValidation: "WHEN_REQUIRED",
 });
-const path = join(task.directory, source.key.split("/").pop() ?? "video.mp4");
+// A directory of its own: the parent's source file lies beside it under the same name.
+const own = await mkdtemp(join(task.directory, "sdk-"));
+const path = join(own, source.key.split("/").pop() ?? "video.mp4");
 
 globalThis.gc?.();
+const cpuBefore = process.cpuUsage();
 const probe = startMemoryProbe();
 const began = process.hrtime.bigint();
 try {
@@ -45,9 +49,15 @@ try {
   });
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   const memory = probe.stop();
-  const result: PathResult = { seconds, downloadSeconds, assetId: uploaded.assetId, ...memory };
+  const result: PathResult = {
+    seconds,
+    downloadSeconds,
+    assetId: uploaded.assetId,
+    cpuSeconds: cpuSince(cpuBefore),
+    ...memory,
+  };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   s3.destroy();
-  await rm(path, { force: true });
+  await rm(own, { recursive: true, force: true });
 }
