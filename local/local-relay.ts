@@ -33,6 +33,7 @@ import { startLocalSfnEndpoint } from "./step-functions/local-sfn-endpoint.js";
 import { type LocalHandler, LocalStateMachine } from "./step-functions/local-state-machine.js";
 import { resolveStateMachine } from "./step-functions/resolve-definition.js";
 import type { CfnTemplate } from "./step-functions/resolve-intrinsics.js";
+import { synthRelayAssemblyInChild } from "./synth-in-child.js";
 import {
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
@@ -101,6 +102,11 @@ export interface LocalRelayOptions {
    * so the fake cloud's work does not queue behind the relay's. @default false
    */
   readonly separateStorageProcess?: boolean;
+  /**
+   * Synthesize the app in a child process, so that aws-cdk-lib and esbuild leave nothing in
+   * this one (synthesis grows a process by about 300 MiB for good). @default false
+   */
+  readonly synthInChildProcess?: boolean;
   /** Start an execution for every object created in the drop bucket. @default true */
   readonly watchBucket?: boolean;
   /** Receives every line a function writes (its CloudWatch Logs). @default kept in `logs` */
@@ -219,7 +225,9 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       }
     }
 
-    const assembly: RelayAssembly = synthRelayAssembly({ context });
+    const assembly: RelayAssembly = options.synthInChildProcess
+      ? await synthRelayAssemblyInChild(context)
+      : synthRelayAssembly({ context });
     cleanups.push(() => assembly.dispose());
     const template = structuredClone(assembly.template) as MutableTemplate;
     options.alterTemplate?.(template);

@@ -185,6 +185,8 @@ async function startSession(request: Request): Promise<Session> {
   const relay = await startLocalRelay({
     // The fake S3 and DynamoDB on their own core: the relay's work is not queued behind theirs.
     separateStorageProcess: true,
+    // Synthesis's 300 MiB stay in a child: this process holds only the relay.
+    synthInChildProcess: true,
     ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
     ...(request.remote ? { remote: request.remote } : {}),
     ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),
