@@ -130,6 +130,7 @@ async function runAtChunkSize(
   // test's) is allowed by lowering the sandbox's minimum with it.
   const relay = await startLocalRelay({
     separateStorageProcess: settings.separateStorageProcess,
+    synthInChildProcess: settings.separateStorageProcess,
     sandbox: { chunkSize, minChunkSize: Math.min(chunkSize, 5 * MiB) },
   });
   try {
