@@ -1,9 +1,9 @@
 /**
  * Dollars per file from measured counts: each count of a run times its list price
  * (`prices.json`, one file, each price with its date and source). Larger files are modelled,
- * not measured: what scales with the chunks (the transfer and report functions, the Map's
- * states, part URLs and PUTs, bytes out) is multiplied by the ratio of chunk counts; the rest
- * (admit, create, poll, finish, events) stays per file.
+ * not measured: what scales with the chunks (the transfer and report functions, the plan's
+ * chunk records, the Map's states, part URLs and PUTs, bytes out) is multiplied by the ratio of
+ * chunk counts; the rest (admit, create, poll, finish, events) stays per file.
  */
 
 import { readFileSync } from "node:fs";
@@ -139,7 +139,18 @@ export function scaleCounts(counts: RunCounts, factor: number): RunCounts {
           ),
           logBytes: scale(f.logBytes),
         }
-      : f;
+      : name === "create-session"
+        ? {
+            // The plan: one chunk record put per chunk.
+            ...f,
+            awsRequests: Object.fromEntries(
+              Object.entries(f.awsRequests).map(([a, n]) => [
+                a,
+                a === "dynamodb:PutItem" ? scale(n) : n,
+              ]),
+            ),
+          }
+        : f;
   }
   const pick = <T extends Record<string, number>>(from: T, perChunk: Set<string>) =>
     Object.fromEntries(Object.entries(from).map(([k, n]) => [k, perChunk.has(k) ? scale(n) : n]));
