@@ -10,6 +10,7 @@
 
 import "./polyfills.js";
 import { CreateTableCommand, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
+import { PROVIDER_DEFAULTS } from "../functions/core/config/defaults.js";
 import { EVENT_SOURCE, type RelayEvents } from "../functions/core/event-publisher.js";
 import { UploadStore } from "../functions/core/upload-store.js";
 import { RELAY_CONTEXT_KEYS } from "../infra/relay-stack.js";
@@ -69,6 +70,12 @@ export interface LocalRelayOptions {
   readonly spatialgen?: Omit<SpatialGenSandboxOptions, "s3" | "s3Endpoint">;
   /** A real TwelveLabs API instead of the sandbox. */
   readonly remote?: { readonly baseUrl: string; readonly apiKey: string };
+  /**
+   * Hosts presigned URLs may point at, besides the provider's own (the `allowedUrlHosts` prop):
+   * for a remote API whose URLs are not on AWS, such as `npm run sandbox`'s 127.0.0.1.
+   * @default none
+   */
+  readonly allowUrlHosts?: readonly string[];
   /**
    * Largest object the relay admits, in bytes (the `maxFileSize` prop); the sandbox gets the
    * same limit. @default the provider's limit
@@ -195,6 +202,12 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       context[RELAY_CONTEXT_KEYS.allowedUrlHosts] = new URL(`http://${sandbox.partHost}`).hostname;
     } else {
       context[RELAY_CONTEXT_KEYS.providerBaseUrl] = api.baseUrl;
+    }
+    if (options.allowUrlHosts && options.allowUrlHosts.length > 0) {
+      const current = context[RELAY_CONTEXT_KEYS.allowedUrlHosts];
+      const base =
+        typeof current === "string" ? [current] : PROVIDER_DEFAULTS.twelvelabs.allowedUrlHosts;
+      context[RELAY_CONTEXT_KEYS.allowedUrlHosts] = [...base, ...options.allowUrlHosts];
     }
     let spatialgen: SpatialGenSandbox | undefined;
     const named = JSON.stringify(options.context ?? {}).includes("spatialgen");

@@ -189,6 +189,7 @@ async function startSession(request: Request): Promise<Session> {
     synthInChildProcess: true,
     ...(request.bucket !== undefined ? { bucket: request.bucket } : {}),
     ...(request.remote ? { remote: request.remote } : {}),
+    ...(request.allowUrlHosts.length > 0 ? { allowUrlHosts: request.allowUrlHosts } : {}),
     ...(request.chunkSize !== undefined ? { sandbox: { chunkSize: request.chunkSize } } : {}),
     ...(request.provider === "spatialgen"
       ? {

@@ -15,6 +15,7 @@ const MAX_CHUNK_SIZE = 5 * GiB;
 /** How to call `npm start`, printed for --help and after every usage error. */
 const USAGE =
   "usage: npm start -- [FILE] [--provider twelvelabs|spatialgen] [--bucket NAME] [--chunk-size SIZE] [--no-watch]\n" +
+  "                    [--allow-url-host HOST ...]\n" +
   "  FILE          relay this file, print its asset id and exit; with --provider spatialgen, a\n" +
   "                .json manifest relays its group (its files' keys are paths beside it)\n" +
   "  --provider    the local sandbox to relay to (default: twelvelabs)\n" +
@@ -23,6 +24,9 @@ const USAGE =
   "  --chunk-size  sandbox chunk size: bytes, or with a unit (KiB, MiB, GiB): 8MiB;\n" +
   `                ${formatSize(S3_LIMITS.minPartSize)} to ${formatSize(MAX_CHUNK_SIZE)} (default: 8MiB)\n` +
   "  --no-watch    exit after the sample instead of watching the bucket\n" +
+  "  --allow-url-host HOST  a host the API's presigned URLs may point at, besides the\n" +
+  "                provider's own (repeatable; `*.example.com` matches subdomains); a loopback\n" +
+  "                host may be plain http: e.g. 127.0.0.1 for `npm run sandbox`'s URLs\n" +
   "  With TWELVELABS_API_KEY set (and TWELVELABS_BASE_URL, default the public API), files go to\n" +
   "  the real TwelveLabs API instead of the local sandbox.";
 
@@ -44,7 +48,12 @@ export interface Request {
   readonly remote: RemoteApi | undefined;
   /** Which provider the relay sends to. */
   readonly provider: "twelvelabs" | "spatialgen";
+  /** Hosts presigned URLs may point at, besides the provider's own. */
+  readonly allowUrlHosts: readonly string[];
 }
+
+/** A host name or IPv4 address, optionally `*.` in front: what a URL policy entry may be. */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
 
 /** A command line the CLI cannot run with; the message says why. */
 class UsageError extends Error {
@@ -78,8 +87,18 @@ export async function readRequest(argv: string[], env: NodeJS.ProcessEnv): Promi
     if (provider === "spatialgen" && remote) {
       throw new UsageError("TWELVELABS_API_KEY names the real TwelveLabs API, not SpatialGen");
     }
+    const allowUrlHosts = (values["allow-url-host"] ?? []).map((host) => {
+      const trimmed = host.trim().toLowerCase();
+      if (!HOST_PATTERN.test(trimmed)) {
+        throw new UsageError(
+          `--allow-url-host takes a host name or address (\`*.\` allowed in front), got "${host}"`,
+        );
+      }
+      return trimmed;
+    });
     const file = positionals[0];
     return {
+      allowUrlHosts,
       provider,
       file,
       fileSize: file === undefined ? undefined : await checkFile(file),
@@ -105,6 +124,7 @@ function parseOptions(argv: string[]) {
         provider: { type: "string" },
         "chunk-size": { type: "string" },
         "no-watch": { type: "boolean" },
+        "allow-url-host": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
       strict: true,

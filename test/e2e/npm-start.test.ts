@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLocalStack } from "../../local/local-stack.js";
+import { startTwelveLabsSandbox } from "../../local/twelvelabs-sandbox/index.js";
 import { md5 } from "../helpers/md5.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -21,11 +23,19 @@ interface Run {
 }
 
 /** Runs `npm start -- ...args` as npm does (tsx), without npm in between; kills it at `timeoutMs`. */
-async function runStart(args: string[], timeoutMs: number): Promise<Run> {
+async function runStart(
+  args: string[],
+  timeoutMs: number,
+  api?: { readonly baseUrl: string; readonly apiKey: string },
+): Promise<Run> {
   const env = { ...process.env };
-  // The sandbox, whatever the developer's shell holds.
+  // The sandbox, whatever the developer's shell holds, unless the test names an API.
   delete env.TWELVELABS_API_KEY;
   delete env.TWELVELABS_BASE_URL;
+  if (api) {
+    env.TWELVELABS_BASE_URL = api.baseUrl;
+    env.TWELVELABS_API_KEY = api.apiKey;
+  }
   const child = spawn(process.execPath, ["--import", "tsx", "local/main.ts", ...args], {
     cwd: root,
     env,
@@ -76,6 +86,44 @@ describe("npm start", () => {
     // Not a terminal: progress comes as plain lines, never cursor escape codes.
     expect(output).not.toContain("\x1b[");
   }, 120_000);
+
+  it("relays to `npm run sandbox`'s API only once --allow-url-host names its URLs' host", async () => {
+    // A TwelveLabs sandbox outside the relay, as `npm run sandbox` runs one: its presigned URLs
+    // point at 127.0.0.1, which no deployment trusts unless told.
+    const stack = await startLocalStack();
+    const sandbox = await startTwelveLabsSandbox({
+      s3: stack.s3.client,
+      s3Endpoint: stack.s3.endpoint,
+    });
+    try {
+      const file = join(dir, "remote.mp4");
+      const bytes = randomBytes(9 * MiB);
+      await writeFile(file, bytes);
+      const api = { baseUrl: sandbox.baseUrl, apiKey: sandbox.apiKey };
+
+      const refused = await runStart([file, "--no-watch"], 100_000, api);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout + refused.stderr).toContain("RELAY_UNTRUSTED_URL");
+
+      const run = await runStart(
+        [file, "--no-watch", "--allow-url-host", "127.0.0.1"],
+        100_000,
+        api,
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const assetId = /^asset_id=([0-9a-f]+)$/m.exec(run.stdout)?.[1];
+      expect(assetId).toMatch(/./);
+      expect(md5(await sandbox.readAsset(assetId as string))).toBe(md5(bytes));
+      expect(run.stdout + run.stderr).not.toContain(sandbox.apiKey);
+
+      const bad = await runStart([file, "--allow-url-host", "http://x/"], 30_000, api);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--allow-url-host takes a host name/);
+    } finally {
+      await sandbox.stop();
+      await stack.stop();
+    }
+  }, 240_000);
 
   it("refuses a missing file, a directory or an unknown flag with a message and exit code 2", async () => {
     const cases = [
