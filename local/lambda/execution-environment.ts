@@ -10,7 +10,9 @@
  * invocation of the function cold-starts another one, as on AWS.
  */
 
+import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { type LambdaErrorReport, LambdaFunctionError } from "./lambda-function-error.js";
 import type { LocalLambdaSpec } from "./local-lambda.js";
@@ -62,6 +64,13 @@ type FromWorker =
       readonly peakMemoryBytes?: number;
     };
 
+/** A child process's log text, sent over IPC so that it arrives before the result it precedes. */
+interface LogMessage {
+  readonly type: "log";
+  readonly stream: "stdout" | "stderr";
+  readonly text: string;
+}
+
 /** The phase waiting for the worker: init (no request id) or one invocation. */
 interface Pending {
   readonly requestId: string | undefined;
@@ -73,8 +82,12 @@ interface Pending {
 /** A worker running one function's bundle, one invocation at a time. */
 export class ExecutionEnvironment {
   readonly #spec: EnvironmentSpec;
-  readonly #worker: Worker;
+  readonly #worker: Worker | ChildProcess;
   #peakMemoryBytes = 0;
+  /** The tail of a child process's own stderr: where V8 reports running out of heap. */
+  #nativeStderr = "";
+  /** A child process's unfinished last log line, per stream. */
+  readonly #partial = { stdout: "", stderr: "" };
   readonly #ready: Promise<void>;
   readonly #onDeath: (environment: ExecutionEnvironment) => void;
   #pending: Pending | undefined;
@@ -86,28 +99,58 @@ export class ExecutionEnvironment {
   constructor(spec: EnvironmentSpec, onDeath: (environment: ExecutionEnvironment) => void) {
     this.#spec = spec;
     this.#onDeath = onDeath;
-    this.#worker = new Worker(WORKER_URL, {
-      env: { ...spec.environment },
-      execArgv: [],
-      argv: [],
-      stdout: true,
-      stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: heapLimitMb(spec.memorySizeMb) },
-      workerData: {
-        functionName: spec.functionName,
-        codeDirectory: spec.codeDirectory,
-        handler: spec.handler,
-        memorySizeMb: spec.memorySizeMb,
-      },
-    });
+    const data = {
+      functionName: spec.functionName,
+      codeDirectory: spec.codeDirectory,
+      handler: spec.handler,
+      memorySizeMb: spec.memorySizeMb,
+    };
     const log = (line: string) => spec.onLog(line, spec.functionName);
-    forEachLine(this.#worker.stdout, log);
-    forEachLine(this.#worker.stderr, log);
-    this.#worker.on("message", (message: FromWorker) => this.#onMessage(message));
-    this.#worker.on("error", (error) => {
-      this.#workerError = error;
-    });
-    this.#worker.on("exit", (code) => this.#onExit(code));
+    if (spec.isolation === "process") {
+      // Lambda's bootstrap sizes the heap the same way; the spec rides in argv, since the
+      // environment must be exactly the function's.
+      const child = fork(fileURLToPath(WORKER_URL), [JSON.stringify(data)], {
+        env: { ...spec.environment },
+        execArgv: [`--max-old-space-size=${heapLimitMb(spec.memorySizeMb)}`],
+        stdio: ["ignore", "ignore", "pipe", "ipc"],
+        serialization: "json",
+      });
+      child.stderr?.on("data", (piece: Buffer) => {
+        this.#nativeStderr = (this.#nativeStderr + piece.toString()).slice(-4096);
+      });
+      child.on("message", (message: FromWorker | LogMessage) => {
+        if (message.type === "log") {
+          // Whole lines only, per stream, as a pipe read line by line would give them.
+          const lines = (this.#partial[message.stream] + message.text).split("\n");
+          this.#partial[message.stream] = lines.pop() ?? "";
+          for (const line of lines) log(line.endsWith("\r") ? line.slice(0, -1) : line);
+        } else this.#onMessage(message);
+      });
+      child.on("error", (error) => {
+        this.#workerError = error;
+      });
+      // "close", not "exit": by then its stderr (an out-of-memory report) has been read.
+      child.on("close", (code, signal) => this.#onExit(code ?? (signal ? 128 : 1)));
+      this.#worker = child;
+    } else {
+      const worker = new Worker(WORKER_URL, {
+        env: { ...spec.environment },
+        execArgv: [],
+        argv: [],
+        stdout: true,
+        stderr: true,
+        resourceLimits: { maxOldGenerationSizeMb: heapLimitMb(spec.memorySizeMb) },
+        workerData: data,
+      });
+      forEachLine(worker.stdout, log);
+      forEachLine(worker.stderr, log);
+      worker.on("message", (message: FromWorker) => this.#onMessage(message));
+      worker.on("error", (error) => {
+        this.#workerError = error;
+      });
+      worker.on("exit", (code) => this.#onExit(code));
+      this.#worker = worker;
+    }
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#pending = {
         requestId: undefined,
@@ -158,7 +201,9 @@ export class ExecutionEnvironment {
         reject,
         timer: setTimeout(() => this.#timeOut(), Math.min(timeoutMs, killAfterMs ?? timeoutMs)),
       };
-      this.#worker.postMessage({ type: "invoke", requestId, eventJson, deadlineMs });
+      const message = { type: "invoke", requestId, eventJson, deadlineMs };
+      if (this.#worker instanceof Worker) this.#worker.postMessage(message);
+      else this.#worker.send(message);
     });
   }
 
@@ -167,7 +212,20 @@ export class ExecutionEnvironment {
     this.#terminatedBy = reason;
     this.#take()?.reject(reason);
     this.#discard();
-    await this.#worker.terminate();
+    await this.#stopWorker();
+  }
+
+  /** Ends the thread or process at once, as Lambda's sandbox is frozen and reclaimed. */
+  async #stopWorker(): Promise<void> {
+    if (this.#worker instanceof Worker) {
+      await this.#worker.terminate();
+      return;
+    }
+    const child = this.#worker;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await exited;
   }
 
   #onMessage(message: FromWorker): void {
@@ -202,12 +260,14 @@ export class ExecutionEnvironment {
   #onExit(code: number): void {
     if (!this.#alive) return;
     this.#discard();
-    const detail =
-      this.#workerError === undefined
+    const outOfMemory =
+      (this.#workerError as { code?: string } | undefined)?.code === "ERR_WORKER_OUT_OF_MEMORY" ||
+      this.#nativeStderr.includes("heap out of memory");
+    const detail = outOfMemory
+      ? `JavaScript heap out of memory (${heapLimitMb(this.#spec.memorySizeMb)} MB heap for ${this.#spec.memorySizeMb} MB)`
+      : this.#workerError === undefined
         ? `exit status ${code}`
-        : (this.#workerError as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY"
-          ? `JavaScript heap out of memory (${heapLimitMb(this.#spec.memorySizeMb)} MB heap for ${this.#spec.memorySizeMb} MB)`
-          : this.#workerError.message;
+        : this.#workerError.message;
     const pending = this.#take();
     // Lambda's form: "RequestId: <id> Error: Runtime exited with error: exit status 3".
     const prefix =
@@ -245,6 +305,6 @@ export class ExecutionEnvironment {
     if (!this.#alive) return;
     this.#alive = false;
     this.#onDeath(this);
-    void this.#worker.terminate();
+    void this.#stopWorker();
   }
 }

@@ -40,9 +40,36 @@ if (typeof Promise.withResolvers !== "function") {
   };
 }
 
+/**
+ * In a worker thread the spec is its `workerData` and messages go through `parentPort`; in a
+ * child process of its own (`isolation: "process"`) the spec is argv's JSON and messages go
+ * over IPC, log text included, so that an invocation's lines arrive before its result.
+ */
+const inThread = parentPort !== null;
 /** @type {{functionName: string, codeDirectory: string, handler: string, memorySizeMb: number}} */
-const spec = workerData;
-const port = /** @type {import("node:worker_threads").MessagePort} */ (parentPort);
+const spec = inThread ? workerData : JSON.parse(process.argv[2] ?? "{}");
+const port = inThread
+  ? /** @type {import("node:worker_threads").MessagePort} */ (parentPort)
+  : {
+      postMessage: (message, sent) => {
+        if (process.connected) process.send?.(message, () => sent?.());
+        else sent?.();
+      },
+      on: (event, listener) => process.on(event, listener),
+    };
+if (!inThread) {
+  for (const name of ["stdout", "stderr"]) {
+    process[name].write = (chunk, encoding, callback) => {
+      const done = typeof encoding === "function" ? encoding : callback;
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      port.postMessage({ type: "log", stream: name, text });
+      if (typeof done === "function") queueMicrotask(() => done());
+      return true;
+    };
+  }
+  // The parent going away ends the environment, as a reclaimed sandbox.
+  process.on("disconnect", () => process.exit(0));
+}
 const require = createRequire(import.meta.url);
 
 // Lambda's context reads these from its own variables; an environment without a region still
@@ -131,12 +158,19 @@ function flushStdio() {
 
 /** Posts a fatal error for whatever is running, then ends the environment, as the runtime does. */
 function die(error, exitCode) {
-  if (currentRequestId !== undefined) {
-    port.postMessage({ type: "error", requestId: currentRequestId, error, fatal: true });
-  } else if (!initDone) {
-    port.postMessage({ type: "init-error", error });
+  const message =
+    currentRequestId !== undefined
+      ? { type: "error", requestId: currentRequestId, error, fatal: true }
+      : !initDone
+        ? { type: "init-error", error }
+        : undefined;
+  if (inThread || !message) {
+    if (message) port.postMessage(message);
+    process.exit(exitCode);
   }
-  process.exit(exitCode);
+  // Over IPC the report is sent asynchronously: exit once it has left, and run nothing more.
+  port.postMessage(message, () => process.exit(exitCode));
+  return new Promise(() => {});
 }
 
 process.on("uncaughtException", (error) => {
@@ -277,6 +311,8 @@ function serialize(result) {
  * From V8's statistics: `process.memoryUsage()` would also read the process's RSS each time.
  */
 function memoryInUse() {
+  // A process of its own: its RSS, the figure Lambda reports for a sandbox.
+  if (!inThread) return process.memoryUsage.rss();
   const heap = getHeapStatistics();
   return heap.used_heap_size + heap.external_memory;
 }
@@ -312,7 +348,7 @@ try {
   // The runtime lets an init failure become an uncaught exception: logged, reported, exit 129.
   console.error("Uncaught Exception", toFormatted(error));
   await flushStdio();
-  die(toRapidResponse(error), 129);
+  await die(toRapidResponse(error), 129);
 }
 initDone = true;
 port.on("message", (message) => {

@@ -74,6 +74,14 @@ export interface LocalLambdaSpec {
    * @default none: the function shares the account's unreserved concurrency
    */
   readonly reservedConcurrency?: number;
+  /**
+   * What an execution environment is: a worker thread of this process (quick to start, as
+   * tests want), or a child process of its own, as Lambda gives each environment a sandbox of
+   * its own: its memory is then its own RSS, and its garbage collection and CPU are not this
+   * process's.
+   * @default "thread"
+   */
+  readonly isolation?: "thread" | "process";
 }
 
 /** How {@link LocalLambda.invokeAsync} retries, as a function's event invoke config says. */
@@ -106,7 +114,10 @@ export interface LocalLambdaStats {
   readonly throttles: number;
   /** Billed duration of every invocation, summed: each rounded up to the millisecond, as Lambda bills. */
   readonly billedMs: number;
-  /** Highest heap + buffers any invocation held (Lambda's "Max Memory Used"), bytes. */
+  /**
+   * Highest memory any invocation held, bytes (Lambda's "Max Memory Used"): its process's peak
+   * RSS with `isolation: "process"`, its isolate's heap + buffers in a thread.
+   */
   readonly peakMemoryBytes: number;
 }
 
@@ -131,7 +142,10 @@ export interface TimeoutFault {
 
 /** A function's pool of execution environments, invoked like Lambda's `RequestResponse`. */
 export class LocalLambda {
-  readonly #spec: LocalLambdaSpec & { readonly onLog: NonNullable<LocalLambdaSpec["onLog"]> };
+  readonly #spec: LocalLambdaSpec & {
+    readonly onLog: NonNullable<LocalLambdaSpec["onLog"]>;
+    readonly isolation: NonNullable<LocalLambdaSpec["isolation"]>;
+  };
   readonly #idle: ExecutionEnvironment[] = [];
   readonly #environments = new Set<ExecutionEnvironment>();
   readonly #counts = {
@@ -157,6 +171,7 @@ export class LocalLambda {
       ...spec,
       environment: { ...spec.environment },
       onLog: spec.onLog ?? writeToStderr,
+      isolation: spec.isolation ?? "thread",
     };
     let resolveStopping = (): void => undefined;
     const stopping = new Promise<void>((resolve) => {

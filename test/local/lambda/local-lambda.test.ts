@@ -177,6 +177,44 @@ export const handler = async (event) => {
     expect(big.peakMemoryBytes).toBeGreaterThanOrEqual(64 * 1024 * 1024);
   });
 
+  it('with isolation "process", each environment is a process of its own: logs before results, RSS as its memory, exits reported', async () => {
+    const lines: string[] = [];
+    const fn = await localLambda(
+      `let kept;
+export const handler = async (event) => {
+  if (event.exit) process.exit(3);
+  console.log("working on", event.mib);
+  kept = Buffer.alloc(event.mib * 1024 * 1024, 1);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  return { pid: process.pid, env: Object.keys(process.env).sort() };
+};`,
+      {
+        isolation: "process",
+        memorySizeMb: 256,
+        timeoutSeconds: 10,
+        environment: { ONLY_THIS: "1" },
+        onLog: (line) => lines.push(line),
+      },
+    );
+    const [a, b] = (await Promise.all([fn.invoke({ mib: 48 }), fn.invoke({ mib: 1 })])) as {
+      pid: number;
+      env: string[];
+    }[];
+    expect(a?.pid).not.toBe(process.pid);
+    expect(b?.pid).not.toBe(a?.pid);
+    // Exactly the function's environment (the platform may add nothing of this process's).
+    expect(a?.env).not.toContain("PATH");
+    expect(a?.env).toContain("ONLY_THIS");
+    // Each invocation's line was delivered before its result.
+    expect(lines.filter((l) => l.startsWith("working on"))).toHaveLength(2);
+    expect(fn.stats.peakMemoryBytes).toBeGreaterThan(48 * 1024 * 1024);
+
+    await expect(fn.invoke({ exit: true })).rejects.toMatchObject({
+      errorType: "Runtime.ExitError",
+      message: expect.stringMatching(/exit status 3/),
+    });
+  });
+
   it("runs concurrent invocations in parallel, in separate environments", async () => {
     // A barrier: the server answers no request until two are waiting. Serialized invocations
     // would never get past it (and would time out).
