@@ -131,6 +131,7 @@ async function runAtChunkSize(
   const relay = await startLocalRelay({
     separateStorageProcess: settings.separateStorageProcess,
     synthInChildProcess: settings.separateStorageProcess,
+    functionProcesses: settings.functionProcesses,
     sandbox: { chunkSize, minChunkSize: Math.min(chunkSize, 5 * MiB) },
   });
   try {

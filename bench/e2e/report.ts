@@ -210,7 +210,7 @@ export function formatReport(report: E2eReport): string[] {
       );
     }
     lines.push(
-      `function peak memory (heap + buffers of one invocation): ${Object.entries(
+      `function peak memory (one environment: heap + buffers as a thread, RSS as a process): ${Object.entries(
         c.functionPeakMemory,
       )
         .map(([name, bytes]) => `${name} ${mibOf(bytes)}`)

@@ -19,6 +19,11 @@ export interface E2eSettings {
   readonly paths: readonly PathName[];
   /** Run the local S3 and DynamoDB servers in their own process, as `npm start` does. */
   readonly separateStorageProcess: boolean;
+  /**
+   * Each function environment a process of its own (`functionProcesses`), for each function's
+   * own peak RSS; slower here than threads, and the host's CPU then excludes the functions'.
+   */
+  readonly functionProcesses: boolean;
   /** Files of the burst (dropped one after another, then at once); 0: no burst. */
   readonly burstFiles: number;
   /** Size of each burst file, bytes. */
@@ -55,7 +60,12 @@ export function e2eSettingsFrom(env: NodeJS.ProcessEnv): E2eSettings {
   if (separate !== "0" && separate !== "1") {
     throw new Error(`BENCH_E2E_SEPARATE_STORAGE must be 0 or 1, got "${separate}"`);
   }
+  const processes = env.BENCH_E2E_FUNCTION_PROCESSES ?? "0";
+  if (processes !== "0" && processes !== "1") {
+    throw new Error(`BENCH_E2E_FUNCTION_PROCESSES must be 0 or 1, got "${processes}"`);
+  }
   return {
+    functionProcesses: processes === "1",
     burstFiles: Math.floor(number("BENCH_E2E_BURST_FILES", 8, 0)),
     burstSize: Math.round(number("BENCH_E2E_BURST_MIB", 64, 0) * MiB),
     paths: paths as PathName[],

@@ -24,6 +24,7 @@ describe("npm run bench (e2e), tiny", () => {
         outFile: "unused",
         paths: PATHS,
         separateStorageProcess: true,
+        functionProcesses: false,
         burstFiles: 2,
         burstSize: MiB,
       },
