@@ -7,27 +7,19 @@
  * {@link PathResult}.
  */
 
-import { S3Client } from "@aws-sdk/client-s3";
 import type { ChunkProof } from "../../functions/core/provider.js";
 import { createProvider } from "../../functions/core/providers/create-provider.js";
 import { transferChunks } from "../../functions/core/transfer-batch.js";
 import type { TransferChunkInput } from "../../functions/core/transfer-chunk.js";
 import { cpuSince } from "../shared/cpu-time.js";
 import { startMemoryProbe } from "../shared/memory-probe.js";
-import type { FloorTask, PathResult } from "./protocol.js";
+import { type FloorTask, type PathResult, sourceClient } from "./protocol.js";
 
 let input = "";
 for await (const piece of process.stdin) input += piece.toString();
 const task = JSON.parse(input) as FloorTask;
 const { source, api } = task;
-const s3 = new S3Client({
-  region: source.region,
-  endpoint: source.endpoint,
-  forcePathStyle: true,
-  credentials: source.credentials,
-  requestChecksumCalculation: "WHEN_REQUIRED",
-  responseChecksumValidation: "WHEN_REQUIRED",
-});
+const s3 = sourceClient(source);
 const host = new URL(`http://${api.partHost}`).hostname;
 const provider = createProvider({
   provider: "twelvelabs",

@@ -1,9 +1,10 @@
 /**
  * What the e2e bench's parent and its measured children hand each other: the task goes in on
  * the child's stdin (it holds the API key, so never on a command line), the result comes back
- * as the last line of its stdout.
+ * as the last line of its stdout; both children read the source with {@link sourceClient}.
  */
 
+import { S3Client } from "@aws-sdk/client-s3";
 import type { MemoryFigures } from "../shared/memory-probe.js";
 
 /** Where the source object lies, on the local S3 server. */
@@ -55,4 +56,17 @@ export interface PathResult extends MemoryFigures {
   readonly assetId: string;
   /** CPU the child used (user + system), seconds. */
   readonly cpuSeconds: number;
+}
+
+/** An S3 client for the source's local S3 server, as both measured children read it. */
+export function sourceClient(source: SourceRef): S3Client {
+  return new S3Client({
+    region: source.region,
+    endpoint: source.endpoint,
+    forcePathStyle: true,
+    credentials: source.credentials,
+    // The local S3 server does not know the flexible-checksum headers newer SDKs add.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }

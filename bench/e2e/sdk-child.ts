@@ -10,10 +10,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { cpuSince } from "../shared/cpu-time.js";
 import { startMemoryProbe } from "../shared/memory-probe.js";
-import type { PathResult, SdkTask } from "./protocol.js";
+import { type PathResult, type SdkTask, sourceClient } from "./protocol.js";
 
 let input = "";
 for await (const piece of process.stdin) input += piece.toString();
@@ -23,14 +23,7 @@ const { source, api } = task;
 console.log = (...args: unknown[]) => console.error(...args);
 process.env.TWELVELABS_BASE_URL = api.baseUrl;
 const { TwelveLabs } = await import("twelvelabs-js");
-const s3 = new S3Client({
-  region: source.region,
-  endpoint: source.endpoint,
-  forcePathStyle: true,
-  credentials: source.credentials,
-  requestChecksumCalculation: "WHEN_REQUIRED",
-  responseChecksumValidation: "WHEN_REQUIRED",
-});
+const s3 = sourceClient(source);
 // A directory of its own: the parent's source file lies beside it under the same name.
 const own = await mkdtemp(join(task.directory, "sdk-"));
 const path = join(own, source.key.split("/").pop() ?? "video.mp4");
