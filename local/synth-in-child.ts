@@ -4,39 +4,30 @@
  * process by about 300 MiB that it never gives back).
  */
 
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RelayAssembly } from "../infra/synth-template.js";
+import { runJsonChild } from "./run-json-child.js";
 
 const ENTRY = fileURLToPath(new URL("./synth-child.ts", import.meta.url));
+/** A synthesis that bundles every function from scratch takes well under this. */
+const SYNTH_DEADLINE_MS = 300_000;
 
 /** Synthesizes with `context` in a child; the assembly's directory is the caller's to dispose. */
 export async function synthRelayAssemblyInChild(
   context: Record<string, unknown>,
 ): Promise<RelayAssembly> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENTRY], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (piece: Buffer) => {
-    stdout += piece.toString();
-  });
-  child.stderr.on("data", (piece: Buffer) => {
-    stderr += piece.toString();
-  });
-  child.stdin.end(JSON.stringify({ context }));
-  const [code] = (await once(child, "close")) as [number | null];
-  const line = stdout.trim().split("\n").pop() ?? "";
-  if (code !== 0 || !line.startsWith("{")) {
-    throw new Error(`synthesis failed (exit ${code}): ${stderr.trim().slice(-2000)}`);
-  }
-  const { template, directory } = JSON.parse(line) as {
+  const { template, directory } = await runJsonChild<{
     template: Record<string, unknown>;
     directory: string;
-  };
+  }>(
+    { context },
+    {
+      entry: ENTRY,
+      label: "synthesis",
+      deadlineMs: SYNTH_DEADLINE_MS,
+    },
+  );
   return {
     template,
     directory,

@@ -1,7 +1,7 @@
 /** Parent side of a measured transfer run: one child per run, on its task. */
 
 import { fileURLToPath } from "node:url";
-import { runJsonChild } from "../shared/run-json-child.js";
+import { runJsonChild } from "../../local/run-json-child.js";
 import type { ChildResult, ChildTask } from "./protocol.js";
 
 /** The child's entry point: its own file, so a child loads none of the parent's servers. */

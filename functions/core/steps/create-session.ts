@@ -77,9 +77,7 @@ export async function createSession(
  * session expires on its own, and the upload goes on with the session that was claimed.
  */
 async function giveUp(provider: Provider, session: SessionRef): Promise<void> {
-  await provider
-    .cancel({ uploadId: session.uploadId, files: session.files })
-    .catch(() => undefined);
+  await provider.cancel(session).catch(() => undefined);
 }
 
 /** Chunk records for the provider's plan, with whatever URLs are at hand. */

@@ -1,6 +1,7 @@
 /**
- * Parent side of a measured run: spawns one child process (`node --expose-gc --import tsx
- * <entry>`), hands it a JSON task on stdin and reads its JSON result, the last line of stdout.
+ * Runs a TypeScript entry as a child process (`node --expose-gc --import tsx <entry>`), hands
+ * it a JSON task on stdin and reads its JSON result, the last line of stdout: the benches'
+ * measured runs, and the synthesis `npm start` keeps out of its own process.
  */
 
 import { spawn } from "node:child_process";
@@ -14,21 +15,19 @@ export interface JsonChildOptions {
   readonly label: string;
   /** Kills the child when it outlives this. */
   readonly deadlineMs: number;
-  /** Kills the child when the bench is interrupted. */
-  readonly signal: AbortSignal;
-  /** Extra environment for the child. @default none */
-  readonly env?: Readonly<Record<string, string>>;
+  /** Kills the child when aborted (a bench interrupted). @default never */
+  readonly signal?: AbortSignal;
 }
 
 /** Runs one child on `task`; answers its parsed result. */
 export async function runJsonChild<R>(task: unknown, options: JsonChildOptions): Promise<R> {
-  const { signal, label, deadlineMs } = options;
+  const { label, deadlineMs } = options;
+  const signal = options.signal ?? new AbortController().signal;
   signal.throwIfAborted();
-  // --expose-gc: the child collects garbage once before it starts measuring, so every run
-  // starts from the same clean heap.
+  // --expose-gc: a measured child collects garbage once before it starts measuring, so every
+  // run starts from the same clean heap.
   const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", options.entry], {
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, ...options.env },
   });
   let timedOut = false;
   const kill = (): void => {
@@ -51,11 +50,10 @@ export async function runJsonChild<R>(task: unknown, options: JsonChildOptions):
   try {
     const [code] = (await once(child, "close")) as [number | null];
     signal.throwIfAborted();
-    if (timedOut)
-      throw new Error(`bench child ${label} ran over ${deadlineMs / 1000} s and was killed`);
+    if (timedOut) throw new Error(`child ${label} ran over ${deadlineMs / 1000} s and was killed`);
     const line = stdout.trim().split("\n").pop() ?? "";
     if (code !== 0 || !line.startsWith("{")) {
-      throw new Error(`bench child ${label} exited ${code}: ${stderr.slice(-2000)}`);
+      throw new Error(`child ${label} exited ${code}: ${stderr.slice(-2000)}`);
     }
     return JSON.parse(line) as R;
   } finally {
