@@ -44,7 +44,7 @@ export interface FileCost {
 
 /** The functions whose work grows with the chunks; the Map's states are theirs. */
 const PER_CHUNK_FUNCTIONS = new Set(["transfer", "report"]);
-const PER_CHUNK_STATES = new Set(["TransferBatch", "ReportBatch", "TransferChunks"]);
+const PER_CHUNK_STATES = new Set(["TransferBatch", "ReportBatch"]);
 const PER_CHUNK_CALLS = new Set(["partPut", "presignedUrls", "report"]);
 
 const WRITES = new Set([
