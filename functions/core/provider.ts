@@ -188,9 +188,10 @@ export interface Provider {
   getStatus(session: SessionRef, proofs: readonly ChunkProof[]): Promise<SessionStatus>;
   /**
    * Gives up the session for good, so that nothing is left half uploaded: SpatialGen cancels
-   * the group; TwelveLabs has no such call and lets the session expire. Safe to repeat.
+   * the group (true); TwelveLabs has no such call and lets the session expire (false: it is
+   * still alive, and a redrive may go on with it). Safe to repeat.
    */
-  cancel(session: SessionRef): Promise<void>;
+  cancel(session: SessionRef): Promise<boolean>;
 }
 
 /** The file a chunk belongs to, by the session's files table. */

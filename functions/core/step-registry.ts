@@ -70,7 +70,8 @@ export const RELAY_STEPS = {
     entry: "functions/admit/handler.ts",
     env: [...STORE_ENV, ...PROVIDER_ENV, "ROUTES"],
     access: {
-      table: ["dynamodb:GetItem", "dynamodb:PutItem"],
+      // UpdateItem: a redrive reopens a failed upload.
+      table: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       sourceObjects: READ_SOURCE,
     },
     ...SMALL,

@@ -12,6 +12,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UploadStateError } from "./errors.js";
 import {
+  putChunks,
   putMissingChunks,
   queryChunks,
   removeChunkUrls,
@@ -25,6 +26,8 @@ import {
   getUpload,
   type NewUpload,
   openTransfer,
+  reopenUpload,
+  replaceSession,
   saveSession,
   setAsset,
   setOutcome,
@@ -143,6 +146,26 @@ export class UploadStore {
     await openTransfer(this.#table, uploadKey, uploadId, this.#now());
   }
 
+  /** Reopens a failed upload for a redrive; false if it was not failed. */
+  async reopen(uploadKey: string): Promise<boolean> {
+    return reopenUpload(this.#table, uploadKey, this.#now());
+  }
+
+  /**
+   * Replaces a redriven upload's dead session `oldUploadId` with `session`, after writing the
+   * new session's chunk plan over the old one's. False when an overlapping run replaced it
+   * first (the plan it wrote is the same file's, and its session stands).
+   */
+  async replaceSession(
+    uploadKey: string,
+    oldUploadId: string,
+    session: SessionFields,
+    chunks: readonly ChunkRecord[],
+  ): Promise<boolean> {
+    await putChunks(this.#table, uploadKey, chunks, this.#ttl());
+    return replaceSession(this.#table, uploadKey, oldUploadId, session, this.#now());
+  }
+
   /** Chunks `first..last` (inclusive), in order. */
   async getChunks(uploadKey: string, first = 1, last = 999_999): Promise<ChunkRecord[]> {
     return queryChunks(this.#table, uploadKey, first, last);
@@ -198,9 +221,14 @@ export class UploadStore {
 
   /**
    * Marks the upload failed with the reason, unless it is completed or already rejected (a
-   * rejection keeps its own reason). Returns false if nothing changed.
+   * rejection keeps its own reason), and whether its session was given up. Returns false if
+   * nothing changed.
    */
-  async markFailed(uploadKey: string, error: RecordedError): Promise<boolean> {
+  async markFailed(
+    uploadKey: string,
+    error: RecordedError,
+    sessionCancelled?: boolean,
+  ): Promise<boolean> {
     return setOutcome(
       this.#table,
       uploadKey,
@@ -208,6 +236,7 @@ export class UploadStore {
       error,
       ["admitted", "transferring"],
       this.#now(),
+      sessionCancelled,
     );
   }
 }

@@ -13,9 +13,15 @@ import {
 } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import type { Route } from "../config/environment.js";
-import { ERROR_CODES, ObjectRejectedError, ObjectSupersededError } from "../errors.js";
+import {
+  ERROR_CODES,
+  ObjectRejectedError,
+  ObjectSupersededError,
+  UploadStateError,
+} from "../errors.js";
 import { unquoteEtag } from "../etag.js";
 import type { CreateSessionInput, Provider } from "../provider.js";
+import { RedriveInput } from "../redrive.js";
 import { routeFor } from "../routing.js";
 import { httpStatusOf, isObjectGone } from "../s3-errors.js";
 import type { NewUpload } from "../store/upload-operations.js";
@@ -38,7 +44,8 @@ export interface AdmitOutput {
   readonly uploadKey: string;
   /**
    * `upload`: the execution goes on. `skip`: the object sits in a group folder and is relayed
-   * by its group's manifest; the execution ends here, with nothing recorded.
+   * by its group's manifest, or a redrive found nothing to redo; the execution ends here, with
+   * nothing recorded.
    */
   readonly next: "upload" | "skip";
 }
@@ -57,9 +64,14 @@ export const GROUP_METADATA = {
   videoName: "relay-video-name",
 } as const;
 
-/** Admits or rejects the object named by the execution input. */
+/** What admit is handed: an S3 object to admit, or a failed upload to redrive. */
+const AdmitInput = z.union([RedriveInput, ExecutionInput]);
+
+/** Admits or rejects the object named by the execution input, or reopens a redriven upload. */
 export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutput> {
-  const event = parseInput("admit", ExecutionInput, input);
+  const parsed = parseInput("admit", AdmitInput, input);
+  if ("redriveOf" in parsed) return reopen(parsed.redriveOf, deps);
+  const event = parsed;
   const uploadKey = uploadKeyOf(event);
   const existing = await deps.store.get(uploadKey);
   if (existing) {
@@ -99,6 +111,21 @@ export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutpu
   );
   if (record.status === "rejected") throw rejectionOf(record.error);
   return { uploadKey, next: "upload" };
+}
+
+/**
+ * A redrive: the failed upload turns admitted again and goes on from create-session. An upload
+ * that is not failed (a repeated admit finds it reopened; a finished one has nothing to redo)
+ * is not touched: a reopened one goes on, any other ends this execution.
+ */
+async function reopen(uploadKey: string, deps: AdmitDeps): Promise<AdmitOutput> {
+  const record = await deps.store.get(uploadKey);
+  if (!record) throw new UploadStateError(`redrive: upload ${uploadKey} is not in the store`);
+  if (record.status === "failed" && (await deps.store.reopen(uploadKey))) {
+    return { uploadKey, next: "upload" };
+  }
+  const now = await deps.store.require(uploadKey);
+  return { uploadKey, next: now.status === "admitted" ? "upload" : "skip" };
 }
 
 /** Providers whose uploads are groups of files, built from S3 metadata and manifests. */

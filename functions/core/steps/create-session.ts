@@ -13,6 +13,7 @@
 import { type Batch, planBatches } from "../chunk-plan.js";
 import { UploadStateError } from "../errors.js";
 import type { ChunkUrl, PlannedChunk, Provider, SessionRef } from "../provider.js";
+import { sessionMayBeAlive } from "../redrive.js";
 import {
   type ChunkRecord,
   requestOf,
@@ -29,7 +30,7 @@ export interface CreateSessionOutput {
 }
 
 /** What create-session needs. */
-export type CreateSessionDeps = Pick<StepDeps, "store" | "providers"> & {
+export type CreateSessionDeps = Pick<StepDeps, "store" | "providers" | "now"> & {
   readonly settings: Pick<RelaySettings, "chunksPerBatch">;
 };
 
@@ -68,9 +69,46 @@ export async function createSession(
     record = await deps.store.require(uploadKey);
     // A retried write that had landed reads as lost: that session is ours, and stays.
     if (record.uploadId !== session.uploadId) await giveUp(provider, session);
+  } else if (record.status === "admitted" && (record.redrives ?? 0) > 0) {
+    record = await renewDeadSession(record, deps);
   }
   return { uploadKey, batches: await finishPlan(record, deps) };
 }
+
+/**
+ * A redriven upload keeps its session while the provider still holds it: the chunks it took
+ * are not sent again. A session given up at the failure, expired, or that the provider reads
+ * as failed or expired is replaced by a new one, whose plan is written over the old one's.
+ * Its URLs are left to transfer: if an overlapping run's session wins, none of ours is stored.
+ */
+async function renewDeadSession(
+  record: UploadRecord,
+  deps: Pick<CreateSessionDeps, "store" | "providers" | "now">,
+): Promise<UploadRecord> {
+  const { uploadKey, uploadId, files } = record;
+  if (uploadId === undefined || files === undefined) return record;
+  const provider = deps.providers.get(record.provider);
+  const now = (deps.now ?? Date.now)();
+  if (sessionMayBeAlive(record, now, SESSION_MARGIN_MS)) {
+    const { state } = await provider.getStatus({ uploadId, files }, []);
+    if (state === "active" || state === "completed") return record;
+  }
+  const session = await provider.createSession(requestOf(record));
+  const replaced = await deps.store
+    .replaceSession(uploadKey, uploadId, sessionFieldsOf(session), chunkRecords(session.plan))
+    .catch(async (error: unknown) => {
+      // As for a first claim: give up only what no record names.
+      const now = await deps.store.get(uploadKey).catch(() => undefined);
+      if (now && now.uploadId !== session.uploadId) await giveUp(provider, session);
+      throw error;
+    });
+  const after = await deps.store.require(uploadKey);
+  if (!replaced && after.uploadId !== session.uploadId) await giveUp(provider, session);
+  return after;
+}
+
+/** Time a kept session must have left for a redrive's transfer: less, and a new one opens. */
+const SESSION_MARGIN_MS = 60 * 60 * 1000;
 
 /**
  * Cancels a session no record will ever name. Best effort: if the provider cannot be told, the

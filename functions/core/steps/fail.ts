@@ -55,7 +55,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
   }
   const cancelled = record ? await cancelSession(record, deps) : null;
   if (uploadKey && record) {
-    await deps.store.markFailed(uploadKey, { code, message: reason });
+    await deps.store.markFailed(uploadKey, { code, message: reason }, cancelled ?? undefined);
     record = await deps.store.get(uploadKey);
   }
   // Whatever failed, the upload is no longer in flight. Idempotent; a no-op without a slot.
@@ -80,14 +80,14 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
 /**
  * Gives up the provider session of a failed upload (SpatialGen cancels its group), so nothing
  * stays half uploaded until it expires. True when cancelled, null when there was no session to
- * give up, false when the provider could not be told: the failure is recorded all the same, and
- * the session then expires on its own (5 days for SpatialGen).
+ * give up, false when the provider has no cancel (TwelveLabs) or could not be told: the failure
+ * is recorded all the same, and the session then expires on its own (24 h for TwelveLabs, 5
+ * days for SpatialGen) unless a redrive goes on with it.
  */
 async function cancelSession(record: UploadRecord, deps: FailDeps): Promise<boolean | null> {
   if (!record.uploadId || !record.files || record.status === "completed") return null;
   try {
-    await deps.providers.get(record.provider).cancel(sessionOf(record));
-    return true;
+    return await deps.providers.get(record.provider).cancel(sessionOf(record));
   } catch {
     return false;
   }

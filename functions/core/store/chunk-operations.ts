@@ -41,6 +41,26 @@ export async function putMissingChunks(
   });
 }
 
+/**
+ * Writes the chunk records of a new plan over whatever was there (a redrive's new session):
+ * the old session's ETags and URLs are gone with it.
+ */
+export async function putChunks(
+  table: StoreTable,
+  uploadKey: string,
+  chunks: readonly ChunkRecord[],
+  ttl: number,
+): Promise<void> {
+  await runBounded(chunks, PARALLEL_UPDATES, async (chunk) => {
+    await table.doc.send(
+      new PutCommand({
+        TableName: table.name,
+        Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
+      }),
+    );
+  });
+}
+
 /** Chunks `first..last` (inclusive), in order, read strongly consistent across pages. */
 export async function queryChunks(
   table: StoreTable,

@@ -157,7 +157,10 @@ export async function addPoll(table: StoreTable, uploadKey: string, now: number)
   return Number(out.Attributes?.polls ?? 0);
 }
 
-/** Ends an upload in `status` (with `error`, if given) if it is in one of `from`; false if not. */
+/**
+ * Ends an upload in `status` (with `error`, if given) if it is in one of `from`; false if not.
+ * `sessionCancelled`, when given, records whether its provider session was given up.
+ */
 export async function setOutcome(
   table: StoreTable,
   uploadKey: string,
@@ -165,8 +168,10 @@ export async function setOutcome(
   error: RecordedError | undefined,
   from: readonly UploadStatus[],
   now: number,
+  sessionCancelled?: boolean,
 ): Promise<boolean> {
   const fromNames = from.map((_, i) => `:from${i}`);
+  const cancelled = sessionCancelled === undefined ? "" : ", sessionCancelled = :cancelled";
   return conditionally(
     table.doc.send(
       new UpdateCommand({
@@ -174,7 +179,7 @@ export async function setOutcome(
         Key: uploadKeyOf(uploadKey),
         UpdateExpression: `SET #status = :status, completedAt = :now, updatedAt = :now${
           error ? ", #error = :error" : ""
-        }`,
+        }${cancelled}`,
         ConditionExpression: `#status IN (${fromNames.join(", ")})`,
         ExpressionAttributeNames: {
           "#status": "status",
@@ -184,6 +189,7 @@ export async function setOutcome(
           ":status": status,
           ":now": now,
           ...(error ? { ":error": error } : {}),
+          ...(sessionCancelled === undefined ? {} : { ":cancelled": sessionCancelled }),
           ...Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
         },
       }),
@@ -210,6 +216,79 @@ export async function setAsset(
         ConditionExpression:
           "attribute_exists(pk) AND (attribute_not_exists(assetId) OR assetId = :assetId)",
         ExpressionAttributeValues: { ":assetId": assetId, ":now": now },
+      }),
+    ),
+  );
+}
+
+/**
+ * Reopens a failed upload for a redrive: `admitted` again, its error and end time cleared, one
+ * more redrive counted. False when it was not failed (a repeated admit finds it reopened).
+ */
+export async function reopenUpload(
+  table: StoreTable,
+  uploadKey: string,
+  now: number,
+): Promise<boolean> {
+  return conditionally(
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression:
+          "SET #status = :admitted, updatedAt = :now ADD redrives :one " +
+          "REMOVE #error, completedAt, sessionCancelled",
+        ConditionExpression: "#status = :failed",
+        ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+        ExpressionAttributeValues: {
+          ":admitted": "admitted",
+          ":failed": "failed",
+          ":one": 1,
+          ":now": now,
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * Puts session `session` in place of the dead session `oldUploadId` on an admitted upload (a
+ * redrive whose session expired or was given up). False when the record no longer names
+ * `oldUploadId`: an overlapping run replaced it first, and its session stands.
+ */
+export async function replaceSession(
+  table: StoreTable,
+  uploadKey: string,
+  oldUploadId: string,
+  session: SessionFields,
+  now: number,
+): Promise<boolean> {
+  const asset = session.assetId !== undefined;
+  return conditionally(
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression:
+          `SET uploadId = :uploadId, ${asset ? "assetId = :assetId, " : ""}` +
+          "files = :files, totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
+          `sessionExpiresAt = :sessionExpiresAt, polls = :zero, updatedAt = :now${
+            asset ? "" : " REMOVE assetId"
+          }`,
+        ConditionExpression: "#status = :admitted AND uploadId = :oldUploadId",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":uploadId": session.uploadId,
+          ...(asset ? { ":assetId": session.assetId } : {}),
+          ":files": session.files,
+          ":totalChunks": session.totalChunks,
+          ":uploadHeaders": session.uploadHeaders,
+          ":sessionExpiresAt": session.sessionExpiresAt,
+          ":oldUploadId": oldUploadId,
+          ":admitted": "admitted",
+          ":zero": 0,
+          ":now": now,
+        },
       }),
     ),
   );

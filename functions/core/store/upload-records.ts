@@ -56,6 +56,10 @@ export interface UploadRecord {
   /** Epoch ms. */
   readonly completedAt?: number;
   readonly error?: RecordedError;
+  /** Times an operator redrove the upload after it failed. */
+  readonly redrives?: number;
+  /** Whether the provider session was given up when the upload last failed. */
+  readonly sessionCancelled?: boolean;
 }
 
 /** One chunk, as stored. */

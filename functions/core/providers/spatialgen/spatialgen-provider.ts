@@ -248,13 +248,16 @@ export class SpatialGenProvider implements Provider {
    * Cancels the group. A group already gone (404), completed or cancelled (409) or expired
    * (410) holds nothing to give up: that is success too, so a repeat is harmless.
    */
-  async cancel(session: SessionRef): Promise<void> {
+  async cancel(session: SessionRef): Promise<boolean> {
     try {
       await this.client.cancelGroup(session.uploadId);
     } catch (error) {
-      if (error instanceof ProviderHttpError && [404, 409, 410].includes(error.status)) return;
+      if (error instanceof ProviderHttpError && [404, 409, 410].includes(error.status)) {
+        return true;
+      }
       throw error;
     }
+    return true;
   }
 
   /** Part URLs for relay chunks `indexes` (ascending, distinct, each in a file), policy-checked. */

@@ -243,9 +243,11 @@ export class TwelveLabsProvider implements Provider {
 
   /**
    * TwelveLabs documents no cancel call: an abandoned session holds nothing that becomes an
-   * asset, and expires after 24 h. Nothing to do.
+   * asset, and expires after 24 h. Nothing to do, and nothing given up: false.
    */
-  async cancel(_session: SessionRef): Promise<void> {}
+  async cancel(_session: SessionRef): Promise<boolean> {
+    return false;
+  }
 
   /** Checks every URL with the policy and keeps one per chunk, in index order. */
   private toChunkUrls(operation: string, chunks: readonly PresignedUrlChunk[]): ChunkUrl[] {

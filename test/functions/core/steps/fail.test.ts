@@ -199,8 +199,8 @@ describe("Function: fail", () => {
         status: "failed",
         code: "RELAY_CHUNK_TRANSFER",
         reason,
-        // The provider was told to give the session up (TwelveLabs' cancel is a no-op).
-        sessionCancelled: true,
+        // TwelveLabs has no cancel: the session is left to expire (or to a redrive).
+        sessionCancelled: false,
       },
     ]);
   });

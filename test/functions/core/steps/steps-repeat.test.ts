@@ -18,6 +18,7 @@ import { createProvider } from "../../../../functions/core/providers/create-prov
 import { ProviderRegistry } from "../../../../functions/core/providers/provider-registry.js";
 import { type AdmitDeps, admit } from "../../../../functions/core/steps/admit.js";
 import { createSession } from "../../../../functions/core/steps/create-session.js";
+import { fail } from "../../../../functions/core/steps/fail.js";
 import { finish } from "../../../../functions/core/steps/finish.js";
 import { poll } from "../../../../functions/core/steps/poll.js";
 import { report } from "../../../../functions/core/steps/report.js";
@@ -104,7 +105,7 @@ function noting(real: Provider): Provider {
     getStatus: (session, proofs) => real.getStatus(session, proofs),
     async cancel(session) {
       cancelled.push(session.uploadId);
-      await real.cancel(session);
+      return real.cancel(session);
     },
   };
 }
@@ -484,6 +485,69 @@ describe("Steps: safe to repeat", () => {
     expect(calls("presignedUrls")).toBeGreaterThanOrEqual(1);
     expect((await kept(poll({ uploadKey }, deps))).state).toBe("completed");
     expect(md5(await sandbox.readAsset(session.assetId as string))).toBe(md5(body));
+  });
+
+  it("a failed upload redriven goes on with its live session: chunks sent are not sent again", async () => {
+    const { uploadKey, body, batches, uploadId } = await opened();
+    const [head, ...tail] = batches as [Batch, ...Batch[]];
+    await kept(report(await kept(transfer({ uploadKey, ...head }, deps)), deps));
+    const failure = { Error: "ChunkTransferError", Cause: "injected" };
+    await kept(fail({ uploadKey, error: failure }, { ...deps, slots }));
+    // TwelveLabs has no cancel: the session outlives the failure.
+    expect(await deps.store.require(uploadKey)).toMatchObject({
+      status: "failed",
+      sessionCancelled: false,
+    });
+
+    const calls = callsSince();
+    const reopened = await kept(admit({ redriveOf: uploadKey }, deps));
+    expect(reopened).toEqual({ uploadKey, next: "upload" });
+    // A repeated admit finds it reopened and goes on; nothing is counted twice.
+    expect(await kept(admit({ redriveOf: uploadKey }, deps))).toEqual(reopened);
+    expect(await kept(createSession({ uploadKey }, deps))).toEqual({ uploadKey, batches });
+    const record = await deps.store.require(uploadKey);
+    expect(record).toMatchObject({ uploadId, status: "transferring", redrives: 1 });
+    expect(record.error).toBeUndefined();
+    for (const batch of batches) {
+      await kept(report(await kept(transfer({ uploadKey, ...batch }, deps)), deps));
+    }
+    expect(calls("create")).toBe(0);
+    // Only the chunks of the batches the failed run never sent.
+    expect(calls("partPut")).toBe(tail.reduce((n, b) => n + b.last - b.first + 1, 0));
+    expect(await kept(poll({ uploadKey }, deps))).toMatchObject({ state: "completed" });
+    expect(md5(await sandbox.readAsset(uploadId))).toBe(md5(body));
+    // A redrive of an upload that is not failed has nothing to redo.
+    await kept(finish({ uploadKey }, { ...deps, slots }));
+    expect(await kept(admit({ redriveOf: uploadKey }, deps))).toEqual({ uploadKey, next: "skip" });
+    expect(await deps.store.require(uploadKey)).toMatchObject({ status: "completed", redrives: 1 });
+  });
+
+  it("a failed upload whose session expired is redriven on a new session, every chunk sent again", async () => {
+    const { uploadKey, body, batches, uploadId } = await opened();
+    await kept(transfer({ uploadKey, ...(batches[0] as Batch) }, deps));
+    await kept(fail({ uploadKey, error: { Error: "States.Timeout" } }, { ...deps, slots }));
+    const { sessionExpiresAt } = await deps.store.require(uploadKey);
+    skewMs = (sessionExpiresAt as number) - Date.now() + 1000;
+    try {
+      const calls = callsSince();
+      await kept(admit({ redriveOf: uploadKey }, deps));
+      expect(await kept(createSession({ uploadKey }, deps))).toEqual({ uploadKey, batches });
+      const record = await deps.store.require(uploadKey);
+      expect(record.uploadId).not.toBe(uploadId);
+      expect(record).toMatchObject({ status: "transferring", redrives: 1, polls: 0 });
+      expect(calls("create")).toBe(1);
+      // The dead session's ETags and URLs went with it.
+      for (const chunk of await deps.store.getChunks(uploadKey)) {
+        expect(chunk.etag).toBeUndefined();
+        expect(chunk.url).toBeUndefined();
+      }
+      await sendAll(uploadKey, batches);
+      expect(calls("partPut")).toBe(6);
+      expect(await kept(poll({ uploadKey }, deps))).toMatchObject({ state: "completed" });
+      expect(md5(await sandbox.readAsset(record.uploadId as string))).toBe(md5(body));
+    } finally {
+      skewMs = 0;
+    }
   });
 
   it("no step output carries a presigned URL or the API key", () => {
