@@ -9,8 +9,21 @@ import { EventPublishError } from "./errors.js";
 /** `source` of every event the relay publishes. */
 export const EVENT_SOURCE = "relay";
 
+/**
+ * Version of the events' detail schemas, in every detail as `schemaVersion`. Fields may be
+ * added within a version; a field removed, renamed or changed in meaning makes the next one,
+ * so a rule can match the version it was written for.
+ */
+export const EVENT_SCHEMA_VERSION = 1;
+
+/** What every event's detail carries first. */
+export interface VersionedDetail {
+  /** {@link EVENT_SCHEMA_VERSION} of the relay that published the event. */
+  readonly schemaVersion: typeof EVENT_SCHEMA_VERSION;
+}
+
 /** Detail of an `Upload Completed` event. */
-export interface UploadCompletedDetail {
+export interface UploadCompletedDetail extends VersionedDetail {
   readonly uploadKey: string;
   readonly bucket: string;
   readonly key: string;
@@ -24,7 +37,7 @@ export interface UploadCompletedDetail {
 }
 
 /** Detail of an `Upload Failed` event (rejections included, with `status: "rejected"`). */
-export interface UploadFailedDetail {
+export interface UploadFailedDetail extends VersionedDetail {
   readonly uploadKey: string | null;
   readonly bucket: string | null;
   readonly key: string | null;
@@ -42,10 +55,41 @@ export interface UploadFailedDetail {
   readonly sessionCancelled: boolean | null;
 }
 
+/** Detail of an `Asset Indexed` event: a completed upload's asset is ready in its index. */
+export interface AssetIndexedDetail extends VersionedDetail {
+  readonly uploadKey: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly provider: string;
+  readonly assetId: string;
+  readonly indexId: string;
+  readonly indexedAssetId: string;
+  /** From the index request to the ready answer, in milliseconds. */
+  readonly durationMs: number;
+}
+
+/**
+ * Detail of an `Asset Indexing Failed` event: the upload stays completed, its asset unindexed.
+ * `indexedAssetId` is null when the index request itself was refused.
+ */
+export interface AssetIndexingFailedDetail extends VersionedDetail {
+  readonly uploadKey: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly provider: string;
+  readonly assetId: string;
+  readonly indexId: string;
+  readonly indexedAssetId: string | null;
+  readonly code: string;
+  readonly reason: string;
+}
+
 /** The events the relay publishes, by detail-type. */
 export interface RelayEvents {
   "Upload Completed": UploadCompletedDetail;
   "Upload Failed": UploadFailedDetail;
+  "Asset Indexed": AssetIndexedDetail;
+  "Asset Indexing Failed": AssetIndexingFailedDetail;
 }
 
 /** Publishes relay events. */

@@ -9,6 +9,7 @@
  */
 
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
+import { EVENT_SCHEMA_VERSION } from "../event-publisher.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { UploadSlots } from "../upload-slots.js";
 import type { UploadRecord } from "../upload-store.js";
@@ -63,6 +64,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
   const status = record?.status === "rejected" ? "rejected" : "failed";
   const finalReason = status === "rejected" ? (record?.error?.message ?? reason) : reason;
   await deps.events.publish("Upload Failed", {
+    schemaVersion: EVENT_SCHEMA_VERSION,
     uploadKey,
     bucket: record?.source.bucket ?? failure.bucket ?? null,
     key: record?.source.key ?? failure.key ?? null,

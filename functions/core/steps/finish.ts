@@ -4,7 +4,7 @@
  */
 
 import { UploadStateError } from "../errors.js";
-import type { UploadCompletedDetail } from "../event-publisher.js";
+import { EVENT_SCHEMA_VERSION, type UploadCompletedDetail } from "../event-publisher.js";
 import type { UploadSlots } from "../upload-slots.js";
 import type { UploadRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
@@ -39,6 +39,7 @@ export async function finish(input: unknown, deps: FinishDeps): Promise<FinishOu
 /** The `Upload Completed` detail of a completed upload's record. */
 export function completedDetail(record: UploadRecord, now: () => number): UploadCompletedDetail {
   return {
+    schemaVersion: EVENT_SCHEMA_VERSION,
     uploadKey: record.uploadKey,
     bucket: record.source.bucket,
     key: record.source.key,

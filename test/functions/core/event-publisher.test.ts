@@ -24,6 +24,7 @@ const ACCOUNT = "123456789012";
 const BUS = "relay-events";
 
 const completed: UploadCompletedDetail = {
+  schemaVersion: 1,
   uploadKey: "0123456789abcdef0123456789abcdef",
   bucket: "drop",
   key: "videos/clip.mp4",
@@ -36,6 +37,7 @@ const completed: UploadCompletedDetail = {
 };
 
 const failed: UploadFailedDetail = {
+  schemaVersion: 1,
   uploadKey: null,
   bucket: null,
   key: null,

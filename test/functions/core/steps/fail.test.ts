@@ -190,6 +190,7 @@ describe("Function: fail", () => {
     await slots.release(next);
     expect(failedEvents(uploadKey)).toEqual([
       {
+        schemaVersion: 1,
         uploadKey,
         bucket: BUCKET,
         key: input.key,
@@ -276,6 +277,7 @@ describe("Function: fail", () => {
       });
       expect(failedEvents(uploadKey)).toEqual([
         {
+          schemaVersion: 1,
           uploadKey,
           bucket: BUCKET,
           key: input.key,
@@ -306,6 +308,7 @@ describe("Function: fail", () => {
     expect(await store.get(uploadKey)).toBeUndefined();
     expect(failedEvents(uploadKey)).toEqual([
       {
+        schemaVersion: 1,
         uploadKey,
         bucket: BUCKET,
         key: input.key,
@@ -334,6 +337,7 @@ describe("Function: fail", () => {
     });
     expect(failedEvents(null).slice(before)).toEqual([
       {
+        schemaVersion: 1,
         uploadKey: null,
         bucket: null,
         key: null,
