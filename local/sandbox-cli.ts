@@ -1,8 +1,8 @@
 /**
  * `npm run sandbox -- [--provider twelvelabs|spatialgen] [--port N] [--chunk-size SIZE]
  * [--initial-urls N] [--faults JSON] [--seed N]`: starts the local stack and one provider's
- * sandbox, prints its base URL and API key as env lines, and serves until SIGINT or SIGTERM,
- * then prints the faults it injected.
+ * sandbox, prints its base URL and API key (and, for TwelveLabs, the id of its index) as env
+ * lines, and serves until SIGINT or SIGTERM, then prints the faults it injected.
  */
 
 import { parseArgs } from "node:util";
@@ -17,6 +17,7 @@ import {
 } from "./spatialgen-sandbox/sandbox-faults.js";
 import type { SandboxFaults } from "./twelvelabs-sandbox/faults.js";
 import { validateFaults } from "./twelvelabs-sandbox/faults-schema.js";
+import { DEFAULT_INDEX_ID } from "./twelvelabs-sandbox/sandbox-options.js";
 
 const USAGE =
   "usage: npm run sandbox -- [--provider twelvelabs|spatialgen] [--port N] [--chunk-size SIZE]\n" +
@@ -196,7 +197,9 @@ async function startSandbox(
     random: options.seed === undefined ? undefined : seededRandom(options.seed),
   });
   return {
-    envLines: `TWELVELABS_BASE_URL=${sandbox.baseUrl}\nTWELVELABS_API_KEY=${sandbox.apiKey}\n`,
+    envLines:
+      `TWELVELABS_BASE_URL=${sandbox.baseUrl}\nTWELVELABS_API_KEY=${sandbox.apiKey}\n` +
+      `TWELVELABS_INDEX_ID=${DEFAULT_INDEX_ID}\n`,
     name: "TwelveLabs",
     faultCounts: () => sandbox.faultCounts(),
     opened: () => `sessions ${sandbox.sessionsCreated()}`,

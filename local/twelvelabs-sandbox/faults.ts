@@ -1,7 +1,7 @@
 /**
  * The TwelveLabs sandbox's faults: its endpoint names, its fault settings (the kit's per-endpoint
- * faults, plus chunks failed after their first report), and the kit's injector with that one
- * roll of its own.
+ * faults, plus chunks failed after their first report and assets whose indexing fails), and the
+ * kit's injector with those rolls of its own.
  */
 
 import type { AnswerRewriter as KitAnswerRewriter } from "../sandbox-kit/api-listener.js";
@@ -15,8 +15,20 @@ import {
 
 export type { EndpointFaults, FaultKind, PartPutFaults } from "../sandbox-kit/faults.js";
 
-/** Name of an endpoint that faults can be injected into. */
-export type FaultEndpoint = "create" | "presignedUrls" | "report" | "status" | "list" | "partPut";
+/**
+ * Name of an endpoint that faults can be injected into: the five upload calls, the two indexing
+ * calls (`indexAsset`: `POST /indexes/{index_id}/indexed-assets`; `indexedAsset`: `GET
+ * /indexes/{index_id}/indexed-assets/{indexed_asset_id}`) and the part PUT gate.
+ */
+export type FaultEndpoint =
+  | "create"
+  | "presignedUrls"
+  | "report"
+  | "status"
+  | "list"
+  | "indexAsset"
+  | "indexedAsset"
+  | "partPut";
 
 /** An API endpoint (every fault endpoint but the part PUT gate). */
 export type ApiEndpoint = Exclude<FaultEndpoint, "partPut">;
@@ -28,6 +40,8 @@ export const API_ENDPOINTS = [
   "report",
   "status",
   "list",
+  "indexAsset",
+  "indexedAsset",
 ] as const satisfies readonly ApiEndpoint[];
 
 /** Rewrites the JSON body of a successful API answer just before it is sent. */
@@ -46,6 +60,8 @@ export interface SandboxFaults {
   readonly report?: EndpointFaults;
   readonly status?: EndpointFaults;
   readonly list?: EndpointFaults;
+  readonly indexAsset?: EndpointFaults;
+  readonly indexedAsset?: EndpointFaults;
   readonly partPut?: PartPutFaults;
   /**
    * Chunks whose first accepted report is followed at once by a `failed` mark (as when the
@@ -58,9 +74,18 @@ export interface SandboxFaults {
    * {@link failChunksOnFirstReport} does for listed chunks. @default 0
    */
   readonly failChunkRate?: number;
+  /**
+   * Asset ids whose indexing ends `failed` instead of `ready`, in every index. Read when an
+   * indexed asset reaches its final status, so a change made with `setFaults` while it is still
+   * indexing counts. @default none
+   */
+  readonly failIndexing?: readonly string[];
 }
 
-/** The kit's injector, plus the fail-after-first-report roll of the report call. */
+/**
+ * The kit's injector, plus the fail-after-first-report roll of the report call and the
+ * indexing outcome.
+ */
 export class TwelveLabsFaultInjector extends FaultInjector<FaultEndpoint, SandboxFaults> {
   /**
    * Whether a chunk is failed right after its first accepted report: always if it is listed in
@@ -71,5 +96,10 @@ export class TwelveLabsFaultInjector extends FaultInjector<FaultEndpoint, Sandbo
     const fails = listed || this.roll(this.faults.failChunkRate, "report", "failChunk");
     if (fails) this.count("report", "failChunk");
     return fails;
+  }
+
+  /** Whether the indexing of an asset ends `failed`: it is listed in `failIndexing`. */
+  failsIndexing(assetId: string): boolean {
+    return this.faults.failIndexing?.includes(assetId) ?? false;
   }
 }

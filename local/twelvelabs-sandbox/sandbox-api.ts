@@ -330,6 +330,6 @@ export class SandboxApi {
 }
 
 /** 24 hex digits, the shape of the real API's ids. */
-function newId(): string {
+export function newId(): string {
   return randomBytes(12).toString("hex");
 }

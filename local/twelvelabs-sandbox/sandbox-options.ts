@@ -4,6 +4,7 @@
  */
 
 import { S3_LIMITS, TWELVELABS_LIMITS } from "../../functions/core/config/limits.js";
+import { InvalidInputError } from "../../functions/core/errors.js";
 import { MiB } from "../cli/text.js";
 import {
   COMMON_DEFAULTS,
@@ -14,6 +15,9 @@ import {
 } from "../sandbox-kit/sandbox-options.js";
 import type { AnswerRewriter, FaultEndpoint, SandboxFaults } from "./faults.js";
 import { validateFaults } from "./faults-schema.js";
+
+/** Id of the one index a sandbox has unless its `indexes` option says otherwise. */
+export const DEFAULT_INDEX_ID = "relay-local-index";
 
 /** Defaults of {@link TwelveLabsSandboxOptions}. */
 export const SANDBOX_DEFAULTS = {
@@ -26,6 +30,8 @@ export const SANDBOX_DEFAULTS = {
   urlLifetimeSeconds: TWELVELABS_LIMITS.urlLifetimeSeconds,
   sessionLifetimeSeconds: TWELVELABS_LIMITS.sessionLifetimeSeconds,
   strictHeaders: false,
+  indexes: [DEFAULT_INDEX_ID],
+  indexingSteps: 2,
 } as const;
 
 /** Options of `startTwelveLabsSandbox` (bucket default: "twelvelabs-sandbox-assets"). */
@@ -47,6 +53,20 @@ export interface TwelveLabsSandboxOptions
    * real service takes the official SDK's `application/octet-stream`. @default false
    */
   readonly strictHeaders?: boolean;
+  /**
+   * Ids of the indexes that exist: indexing into any other answers 404, as the real API does
+   * for an unknown index. Each id must be non-empty, and no id may repeat.
+   * @default [DEFAULT_INDEX_ID] ("relay-local-index")
+   */
+  readonly indexes?: readonly string[];
+  /**
+   * How many reads (`GET .../indexed-assets/{id}`) of an indexed asset answer a status that is
+   * not final before it is `ready` (or `failed`, see the `failIndexing` fault): the first such
+   * read answers `pending`, the others `indexing`. Counted in reads, not time, so a test's
+   * polling loop sees the same statuses whatever its speed; 0 answers `ready` at the first read.
+   * @default 2
+   */
+  readonly indexingSteps?: number;
 }
 
 /** {@link TwelveLabsSandboxOptions} with every default applied. */
@@ -55,6 +75,8 @@ export type ResolvedSandboxOptions = ResolvedOptions<TwelveLabsSandboxOptions>;
 /** Applies the defaults and refuses values the sandbox cannot honour, naming the option. */
 export function resolveSandboxOptions(options: TwelveLabsSandboxOptions): ResolvedSandboxOptions {
   const d = SANDBOX_DEFAULTS;
+  const indexes = options.indexes ?? d.indexes;
+  checkIndexes(indexes);
   return resolveOptions(
     options,
     { label: "TwelveLabs sandbox", defaults: d, apiKeyPrefix: "tlk_sandbox_", validateFaults },
@@ -65,6 +87,8 @@ export function resolveSandboxOptions(options: TwelveLabsSandboxOptions): Resolv
       initialUrls: options.initialUrls ?? d.initialUrls,
       sessionLifetimeSeconds: options.sessionLifetimeSeconds ?? d.sessionLifetimeSeconds,
       strictHeaders: options.strictHeaders ?? d.strictHeaders,
+      indexes: [...indexes],
+      indexingSteps: options.indexingSteps ?? d.indexingSteps,
     },
     [
       ["chunkSize", 1, Number.MAX_SAFE_INTEGER],
@@ -73,6 +97,22 @@ export function resolveSandboxOptions(options: TwelveLabsSandboxOptions): Resolv
       ["initialUrls", 0, Number.MAX_SAFE_INTEGER],
       ["urlLifetimeSeconds", 1, MAX_PRESIGN_SECONDS],
       ["sessionLifetimeSeconds", 1, Number.MAX_SAFE_INTEGER],
+      ["indexingSteps", 0, Number.MAX_SAFE_INTEGER],
     ],
   );
+}
+
+/** Refuses an `indexes` option that is not a list of distinct, non-empty ids. */
+function checkIndexes(indexes: readonly string[]): void {
+  const problems: string[] = [];
+  if (!Array.isArray(indexes)) problems.push("indexes must be a list of index ids");
+  else {
+    if (indexes.some((id) => typeof id !== "string" || id.length === 0)) {
+      problems.push("every id in indexes must be a non-empty string");
+    }
+    if (new Set(indexes).size !== indexes.length) problems.push("indexes must not repeat an id");
+  }
+  if (problems.length > 0) {
+    throw new InvalidInputError(`TwelveLabs sandbox options: ${problems.join("; ")}`);
+  }
 }

@@ -7,6 +7,7 @@
 import {
   CompletedChunkSchema,
   createSessionBodySchema,
+  IndexAssetBodySchema,
   PageQuerySchema,
   PresignedUrlsBodySchema,
   reportChunksBodySchema,
@@ -39,3 +40,6 @@ export const pageQuerySchema = PageQuerySchema.extend({
   page: PageQuerySchema.shape.page.default(1),
   page_limit: PageQuerySchema.shape.page_limit.default(10),
 });
+
+/** Body of `POST /indexes/{index_id}/indexed-assets`. */
+export const indexAssetRequestSchema = IndexAssetBodySchema;

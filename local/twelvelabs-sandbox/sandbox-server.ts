@@ -1,12 +1,14 @@
 /**
- * The routes of the TwelveLabs API under `/v1.3`; the kit's listener serves them (key check,
- * faults, JSON) and sends every other PUT to the presigned-URL gate.
+ * The routes of the TwelveLabs API under `/v1.3` (the multipart uploads, and the indexing of an
+ * uploaded asset); the kit's listener serves them (key check, faults, JSON) and sends every
+ * other PUT to the presigned-URL gate.
  */
 
 import type { IncomingMessage } from "node:http";
 import { type ApiRoute, decodePathSegment } from "../sandbox-kit/api-listener.js";
 import { type JsonBodyRules, readJsonBody, SandboxHttpError } from "../sandbox-kit/http-io.js";
 import type { ApiEndpoint } from "./faults.js";
+import type { IndexingApi } from "./indexing-api.js";
 import type { SandboxApi } from "./sandbox-api.js";
 
 /** Path prefix of the API, as in `https://api.twelvelabs.io/v1.3`. */
@@ -32,13 +34,20 @@ export function routeOf(
   api: SandboxApi,
   method: string,
   pathname: string,
+  indexing: IndexingApi,
 ): ApiRoute<ApiEndpoint> | undefined {
   if (!pathname.startsWith(`${API_PREFIX}/`)) return undefined;
-  return matchRoute(api, method, pathname.slice(API_PREFIX.length));
+  return matchRoute(api, indexing, method, pathname.slice(API_PREFIX.length));
 }
 
-function matchRoute(api: SandboxApi, method: string, path: string): ApiRoute<ApiEndpoint> {
+function matchRoute(
+  api: SandboxApi,
+  indexing: IndexingApi,
+  method: string,
+  path: string,
+): ApiRoute<ApiEndpoint> {
   const segments = path.split("/").slice(1);
+  if (segments[0] === "indexes") return matchIndexingRoute(indexing, method, segments.slice(1));
   if (segments[0] !== "assets" || segments[1] !== "multipart-uploads") {
     throw new SandboxHttpError(404, "not_found", "no such route");
   }
@@ -69,5 +78,33 @@ function matchRoute(api: SandboxApi, method: string, path: string): ApiRoute<Api
   }
   if (route) return route;
   if (!known) throw new SandboxHttpError(404, "not_found", "no such route");
+  throw new SandboxHttpError(405, "method_not_allowed", `${method} is not allowed here`);
+}
+
+/**
+ * `indexes/{index_id}/indexed-assets[/{indexed_asset_id}]`, given the segments after `indexes`.
+ * Only create (POST) and retrieve (GET one) are emulated: the API's other methods on these
+ * paths (list, update, delete) answer 405.
+ */
+function matchIndexingRoute(
+  indexing: IndexingApi,
+  method: string,
+  segments: readonly string[],
+): ApiRoute<ApiEndpoint> {
+  const [rawIndexId, collection, rawAssetId, ...rest] = segments;
+  if (!rawIndexId || collection !== "indexed-assets" || rawAssetId === "" || rest.length > 0) {
+    throw new SandboxHttpError(404, "not_found", "no such route");
+  }
+  const indexId = decodePathSegment(rawIndexId, "malformed index_id in the path");
+  if (rawAssetId === undefined) {
+    if (method === "POST") {
+      return { endpoint: "indexAsset", call: (body) => indexing.indexAsset(indexId, body) };
+    }
+  } else {
+    const assetId = decodePathSegment(rawAssetId, "malformed indexed_asset_id in the path");
+    if (method === "GET") {
+      return { endpoint: "indexedAsset", call: () => indexing.indexedAsset(indexId, assetId) };
+    }
+  }
   throw new SandboxHttpError(405, "method_not_allowed", `${method} is not allowed here`);
 }

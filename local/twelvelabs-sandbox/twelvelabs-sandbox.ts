@@ -1,7 +1,8 @@
 /**
  * A faithful local emulator of the TwelveLabs multipart-upload API (v1.3): the five endpoints,
  * backed by a real S3 multipart upload on the local S3 server, with real expiring presigned
- * part URLs checked by a gate on the same port, and fault injection for tests.
+ * part URLs checked by a gate on the same port, and fault injection for tests; plus the two
+ * calls that index a completed asset into an index and follow its indexing.
  */
 
 import type { Readable } from "node:stream";
@@ -15,6 +16,8 @@ import {
   TwelveLabsFaultInjector,
 } from "./faults.js";
 import { validateFaults } from "./faults-schema.js";
+import { type IndexedAssetStatus, IndexStore } from "./index-store.js";
+import { IndexingApi } from "./indexing-api.js";
 import { type ChunkUrlDetails, ChunkUrls } from "./part-url-signer.js";
 import { SandboxApi } from "./sandbox-api.js";
 import { resolveSandboxOptions, type TwelveLabsSandboxOptions } from "./sandbox-options.js";
@@ -27,6 +30,16 @@ export interface SandboxSessionSummary {
   readonly assetId: string;
   readonly status: SessionStatus;
   readonly totalSize: number;
+}
+
+/** One indexed asset as tests see it. */
+export interface SandboxIndexedAssetSummary {
+  /** The indexed asset's id (`_id` on the wire). */
+  readonly id: string;
+  readonly indexId: string;
+  readonly assetId: string;
+  /** Its status as last answered (`pending` until its first read). */
+  readonly status: IndexedAssetStatus;
 }
 
 /** A running TwelveLabs sandbox. */
@@ -48,6 +61,8 @@ export interface TwelveLabsSandbox
   sessionsCreated(): number;
   /** Every session so far, oldest first. */
   sessions(): readonly SandboxSessionSummary[];
+  /** Every indexed asset so far, in every index, oldest first. */
+  indexedAssets(): readonly SandboxIndexedAssetSummary[];
 }
 
 const DEFAULT_CHUNK_ERROR = "chunk failed verification: upload it again";
@@ -77,8 +92,14 @@ export async function startTwelveLabsSandbox(
     now,
     failsAfterFirstReport: (index) => faults.failsAfterFirstReport(index),
   });
+  const indexes = new IndexStore(o.indexes, now, o.indexingSteps);
+  const indexing = new IndexingApi({
+    indexes,
+    sessions: store,
+    failsIndexing: (assetId) => faults.failsIndexing(assetId),
+  });
   host.serve({
-    route: (method, pathname) => routeOf(api, method, pathname),
+    route: (method, pathname) => routeOf(api, method, pathname, indexing),
     apiKeyHeader: API_KEY_HEADER,
     readBody: readApiBody,
     signer,
@@ -119,5 +140,7 @@ export async function startTwelveLabsSandbox(
         status: store.statusOf(session),
         totalSize: session.totalSize,
       })),
+    indexedAssets: () =>
+      indexes.all().map(({ id, indexId, assetId, status }) => ({ id, indexId, assetId, status })),
   };
 }

@@ -1,11 +1,11 @@
 /**
- * The TwelveLabs v1.3 multipart-upload API, one method per call, each answer validated with
- * zod. Retries, timeouts, the invocation's time budget, answer size caps and error mapping come
+ * The TwelveLabs v1.3 multipart-upload API, and the indexing of an uploaded asset, one method
+ * per call, each answer validated with zod. Retries, timeouts, the invocation's time budget, answer size caps and error mapping come
  * from {@link JsonApi}.
  *
- * Every call is retried, POSTs included, because every one is safe to repeat: report is
- * idempotent on the server (a repeated proof counts as a duplicate), presigned-urls is a read,
- * and create is the one that is not quite, see below.
+ * Every call is retried, POSTs included: report is idempotent on the server (a repeated proof
+ * counts as a duplicate), presigned-urls is a read, and the two creates (`createSession`,
+ * `indexAsset`) are not idempotent, see below and {@link TwelveLabsClient.indexAsset}.
  *
  * Retry choice for `createSession`: it is retried like the other calls, on 429, 5xx and
  * transport failures, although a 5xx or a timeout may hide a session that was created. Such a
@@ -30,6 +30,7 @@ import {
   type CompletedChunk,
   type CreateSessionBody,
   createSessionBodySchema,
+  IndexAssetBodySchema,
   PageQuerySchema,
   PresignedUrlsBodySchema,
   ReportChunksBodySchema,
@@ -37,6 +38,10 @@ import {
 import {
   type CreateSessionAnswer,
   CreateSessionAnswerSchema,
+  type IndexAssetAnswer,
+  IndexAssetAnswerSchema,
+  type IndexedAssetAnswer,
+  IndexedAssetAnswerSchema,
   type ListIncompleteAnswer,
   ListIncompleteAnswerSchema,
   type PresignedUrlsAnswer,
@@ -182,6 +187,49 @@ export class TwelveLabsClient {
     return parseAnswer(operation, ListIncompleteAnswerSchema, answer);
   }
 
+  /**
+   * `POST /indexes/{index_id}/indexed-assets`: indexes the uploaded asset `assetId` (its upload
+   * must be complete) into the index `indexId`; answers the new indexed asset's `_id`, which
+   * {@link getIndexedAsset} follows until its status is `ready` or `failed`.
+   *
+   * Not idempotent, and retried anyway, like `createSession` (on 429, 5xx and transport
+   * failures): every accepted POST creates another indexed asset, and the API documents no
+   * deduplication. A retry after an attempt that was processed but whose answer was lost (a
+   * 5xx or a reset after processing, a timeout) may therefore index the asset twice. Unlike a
+   * duplicate upload session, that duplicate is not harmless: it is indexed (video hours spent)
+   * and shows up in the index. It is accepted because it is rare and visible, while not retrying
+   * would fail the indexing on every passing error. A caller that must never duplicate records
+   * the answered `_id` at once and, before indexing again after a failure of its own, looks for
+   * an indexed asset of the asset already (`GET /assets/{asset_id}/indexed-assets`).
+   */
+  async indexAsset(indexId: string, assetId: string): Promise<IndexAssetAnswer> {
+    const operation = `${OP}.indexAsset`;
+    // An empty asset id is refused here, not sent.
+    const body = checkRequest(operation, IndexAssetBodySchema, { asset_id: assetId });
+    const answer = await this.call({
+      operation,
+      method: "POST",
+      path: indexedAssetsPath(operation, indexId),
+      body,
+    });
+    return parseAnswer(operation, IndexAssetAnswerSchema, answer);
+  }
+
+  /**
+   * `GET /indexes/{index_id}/indexed-assets/{indexed_asset_id}`: the indexed asset, with its
+   * indexing `status` (a plain string: unknown values pass, and mean "not final yet").
+   */
+  async getIndexedAsset(indexId: string, indexedAssetId: string): Promise<IndexedAssetAnswer> {
+    const operation = `${OP}.getIndexedAsset`;
+    if (!indexedAssetId) throw new InvalidInputError(`${operation}: indexedAssetId is empty`);
+    const answer = await this.call({
+      operation,
+      method: "GET",
+      path: `${indexedAssetsPath(operation, indexId)}/${encodeURIComponent(indexedAssetId)}`,
+    });
+    return parseAnswer(operation, IndexedAssetAnswerSchema, answer);
+  }
+
   /** Adds the key header, and names the key as a secret so no error excerpt can carry it. */
   private async call(call: JsonApiCall): Promise<unknown> {
     const key = typeof this.apiKey === "string" ? this.apiKey : await this.apiKey();
@@ -193,6 +241,11 @@ export class TwelveLabsClient {
 function uploadPath(operation: string, uploadId: string): string {
   if (!uploadId) throw new InvalidInputError(`${operation}: uploadId is empty`);
   return `/assets/multipart-uploads/${encodeURIComponent(uploadId)}`;
+}
+
+function indexedAssetsPath(operation: string, indexId: string): string {
+  if (!indexId) throw new InvalidInputError(`${operation}: indexId is empty`);
+  return `/indexes/${encodeURIComponent(indexId)}/indexed-assets`;
 }
 
 /**

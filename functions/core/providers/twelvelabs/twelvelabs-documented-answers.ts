@@ -1,6 +1,7 @@
 /**
  * The answers of the TwelveLabs v1.3 multipart-upload API exactly as documented
- * (shared/api-notes.md): every field, its type, nothing else. Each object is strict, so an
+ * (shared/api-notes.md), and of the "index an asset" calls as the official SDK 1.3.4 types them
+ * (`IndexedAssetsCreateResponse`, `IndexedAssetDetailed`): every field, its type, nothing else. Each object is strict, so an
  * unknown field fails as surely as a missing or mistyped one.
  *
  * The relay never reads answers with these: it reads them leniently, as the official SDK does
@@ -109,6 +110,47 @@ export const DocumentedListIncompleteAnswerSchema = z.strictObject({
   page_info: DocumentedPageInfoSchema,
 });
 
+/** Indexed asset `status` values (the SDK's `IndexedAssetStatus`). */
+export const DocumentedIndexedAssetStatusSchema = z.enum([
+  "pending",
+  "queued",
+  "indexing",
+  "ready",
+  "failed",
+]);
+
+/** Answer of `POST /indexes/{index_id}/indexed-assets` (202): the new indexed asset's id. */
+export const DocumentedIndexAssetAnswerSchema = z.strictObject({
+  _id: z.string().min(1),
+  asset_id: z.string().min(1),
+});
+
+/** `IndexedAssetSystemMetadata`: what the platform found in the file; every field optional. */
+export const DocumentedIndexedAssetSystemMetadataSchema = z.strictObject({
+  filename: z.string().optional(),
+  duration: z.number().optional(),
+  fps: z.number().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  size: z.number().optional(),
+});
+
+/**
+ * Answer of `GET /indexes/{index_id}/indexed-assets/{indexed_asset_id}` (`IndexedAssetDetailed`);
+ * `indexed_at` only once indexing is done. Not modelled: `hls` (only with
+ * `enable_video_stream`), `embedding` and `transcription` (only when the query asks for them).
+ */
+export const DocumentedIndexedAssetSchema = z.strictObject({
+  _id: z.string().min(1),
+  asset_id: z.string().min(1),
+  created_at: DocumentedTimeSchema,
+  updated_at: DocumentedTimeSchema,
+  indexed_at: DocumentedTimeSchema.optional(),
+  status: DocumentedIndexedAssetStatusSchema,
+  system_metadata: DocumentedIndexedAssetSystemMetadataSchema.optional(),
+  user_metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+
 /** The error body of every non-2xx answer. */
 export const DocumentedErrorBodySchema = z.strictObject({
   code: z.string().min(1),
@@ -137,5 +179,11 @@ export type DocumentedStatusAnswer = z.input<typeof DocumentedStatusAnswerSchema
 export type DocumentedIncompleteUpload = z.input<typeof DocumentedIncompleteUploadSchema>;
 /** A list-incomplete answer (one page) as sent. */
 export type DocumentedListIncompleteAnswer = z.input<typeof DocumentedListIncompleteAnswerSchema>;
+/** An indexed asset status. */
+export type DocumentedIndexedAssetStatus = z.input<typeof DocumentedIndexedAssetStatusSchema>;
+/** An index-an-asset answer as sent. */
+export type DocumentedIndexAssetAnswer = z.input<typeof DocumentedIndexAssetAnswerSchema>;
+/** An indexed asset (`IndexedAssetDetailed`) as sent. */
+export type DocumentedIndexedAsset = z.input<typeof DocumentedIndexedAssetSchema>;
 /** An error body as sent. */
 export type DocumentedErrorBody = z.input<typeof DocumentedErrorBodySchema>;

@@ -1,6 +1,7 @@
 /**
- * The requests of the TwelveLabs v1.3 multipart-upload API (shared/api-notes.md), as zod
- * schemas: the one definition of what a request may carry.
+ * The requests of the TwelveLabs v1.3 multipart-upload API (shared/api-notes.md), and of the
+ * "index an asset" call that follows an upload, as zod schemas: the one definition of what a
+ * request may carry.
  *
  * Two sides read them. The client checks every request against them before it is sent (strict
  * in what we send): a request that fails is the relay's own error, so it throws
@@ -68,6 +69,24 @@ export function reportChunksBodySchema<C extends z.ZodType>(chunk: C) {
 /** Body of `POST /assets/multipart-uploads/{upload_id}` (report). */
 export const ReportChunksBodySchema = reportChunksBodySchema(CompletedChunkSchema);
 
+/**
+ * A `user_metadata` value of an indexed asset: the docs allow strings, integers, floats and
+ * booleans, nothing else.
+ */
+const IndexedAssetMetadataValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+
+/**
+ * Body of `POST /indexes/{index_id}/indexed-assets`: index the uploaded asset `asset_id` (its
+ * upload must be complete, the docs' asset status `ready`). `enable_video_stream` and
+ * `user_metadata` are the documented options the official SDK may send; the relay sends
+ * `asset_id` only.
+ */
+export const IndexAssetBodySchema = z.object({
+  asset_id: z.string().min(1, "asset_id must not be empty"),
+  enable_video_stream: z.boolean().optional(),
+  user_metadata: z.record(z.string(), IndexedAssetMetadataValueSchema).optional(),
+});
+
 /** A query integer: decimal digits only, read as a number within `min..max`. */
 function queryInteger(min: number, max: number) {
   return z
@@ -91,5 +110,7 @@ export type PresignedUrlsBody = z.input<typeof PresignedUrlsBodySchema>;
 export type CompletedChunk = z.output<typeof CompletedChunkSchema>;
 /** Body of the report call. */
 export type ReportChunksBody = z.input<typeof ReportChunksBodySchema>;
+/** Body of the index-an-asset call. */
+export type IndexAssetBody = z.input<typeof IndexAssetBodySchema>;
 /** Query of the status and list calls, as sent (strings). */
 export type PageQuery = z.input<typeof PageQuerySchema>;

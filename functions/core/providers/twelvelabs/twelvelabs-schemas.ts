@@ -1,6 +1,7 @@
 /**
- * The TwelveLabs v1.3 multipart-upload wire format (shared/api-notes.md, seeds/), as zod
- * schemas: every answer is parsed with these before use.
+ * The TwelveLabs v1.3 multipart-upload wire format (shared/api-notes.md, seeds/), and the
+ * answers of the "index an asset" calls, as zod schemas: every answer is parsed with these
+ * before use.
  *
  * Lenient on purpose, like the official SDK (twelvelabs-js 1.3.4 parses every field as optional
  * and allows unknown enum values), so that no answer the service really sends fails an upload:
@@ -99,6 +100,29 @@ export const ListIncompleteAnswerSchema = z.looseObject({
   page_info: lenient(PageInfoSchema),
 });
 
+/**
+ * Answer of `POST /indexes/{index_id}/indexed-assets` (the SDK's `IndexedAssetsCreateResponse`):
+ * `_id` is the indexed asset's id, which the status call needs, so it is required.
+ */
+export const IndexAssetAnswerSchema = z.looseObject({
+  _id: z.string().min(1),
+  asset_id: lenient(z.string()),
+});
+
+/**
+ * Answer of `GET /indexes/{index_id}/indexed-assets/{indexed_asset_id}` (the SDK's
+ * `IndexedAssetDetailed`): only `status` is needed to follow the indexing, so only it is
+ * required; the ids and the time it was indexed are read for information.
+ */
+export const IndexedAssetAnswerSchema = z.looseObject({
+  _id: lenient(z.string()),
+  asset_id: lenient(z.string()),
+  // "pending", "queued", "indexing", "ready", "failed" today; anything else is read as not
+  // final yet (still indexing).
+  status: z.string(),
+  indexed_at: lenient(DateTime),
+});
+
 /** A validated `PresignedUrlChunk`. */
 export type PresignedUrlChunk = z.output<typeof PresignedUrlChunkSchema>;
 /** A validated create answer. */
@@ -111,3 +135,7 @@ export type ReportChunksAnswer = z.output<typeof ReportChunksAnswerSchema>;
 export type StatusAnswer = z.output<typeof StatusAnswerSchema>;
 /** A validated list-incomplete answer (one page). */
 export type ListIncompleteAnswer = z.output<typeof ListIncompleteAnswerSchema>;
+/** A validated index-an-asset answer. */
+export type IndexAssetAnswer = z.output<typeof IndexAssetAnswerSchema>;
+/** A validated indexed asset (`IndexedAssetDetailed`). */
+export type IndexedAssetAnswer = z.output<typeof IndexedAssetAnswerSchema>;
