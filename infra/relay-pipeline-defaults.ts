@@ -16,6 +16,7 @@ import {
   RELAY_DEFAULTS,
 } from "../functions/core/config/defaults.js";
 import type { Route } from "../functions/core/config/environment.js";
+import { RELAY_METRICS_NAMESPACE } from "../functions/core/metrics.js";
 import { RELAY_STEPS } from "../functions/core/step-registry.js";
 import type {
   RelayGroupDefaults,
@@ -62,6 +63,14 @@ export interface RelayPipelineSettings {
   readonly pollInterval: Duration;
   /** Polls before the relay gives up on a session that stays active. */
   readonly maxPolls: number;
+  /** Wait between two reads of an indexing's status. */
+  readonly indexPollInterval: Duration;
+  /** Status reads before a pending indexing is given up. */
+  readonly maxIndexPolls: number;
+  /** Whether the pipeline has its dashboard. */
+  readonly dashboard: boolean;
+  /** Namespace of the functions' metrics. */
+  readonly metricsNamespace: string;
   /** Uploads in flight at once. */
   readonly maxConcurrentUploads: number;
   /**
@@ -127,6 +136,14 @@ function resolveRoutes(props: RelayPipelineProps, provider: RelayProvider): Rout
   const withDefaults = (
     route: Omit<Route, "layout" | "perspective" | "folderName"> & RelayGroupDefaults,
   ): Route => {
+    if (route.provider === "twelvelabs") {
+      const indexId = route.indexId ?? props.indexId;
+      return {
+        prefix: route.prefix,
+        provider: route.provider,
+        ...(indexId !== undefined ? { indexId } : {}),
+      };
+    }
     if (route.provider !== "spatialgen") return { prefix: route.prefix, provider: route.provider };
     const layout = route.layout ?? props.groupDefaults?.layout;
     const perspective = route.perspective ?? props.groupDefaults?.perspective;
@@ -171,6 +188,11 @@ export function resolveRelayPipelineSettings(props: RelayPipelineProps): RelayPi
     mapConcurrency: props.mapConcurrency ?? RELAY_DEFAULTS.mapConcurrency,
     pollInterval,
     maxPolls,
+    indexPollInterval:
+      props.indexPollInterval ?? Duration.seconds(RELAY_DEFAULTS.indexPollIntervalSeconds),
+    maxIndexPolls: props.maxIndexPolls ?? RELAY_DEFAULTS.maxIndexPolls,
+    dashboard: props.dashboard ?? true,
+    metricsNamespace: props.metricsNamespace ?? RELAY_METRICS_NAMESPACE,
     maxConcurrentUploads: props.maxConcurrentUploads ?? DEFAULT_MAX_CONCURRENT_UPLOADS,
     slotLease: Duration.seconds(pollInterval.toSeconds() * maxPolls + TRANSFER_ALLOWANCE_SECONDS),
     transferMemorySize: props.transferMemorySize ?? RELAY_STEPS.transfer.memorySize,

@@ -55,6 +55,12 @@ export interface RelayRoute extends RelayGroupDefaults {
   readonly keyPrefix: string;
   /** The provider that takes these keys. */
   readonly provider: RelayProvider;
+  /**
+   * TwelveLabs index these keys' assets are indexed into once uploaded (TwelveLabs routes
+   * only).
+   * @default - the pipeline's `indexId`
+   */
+  readonly indexId?: string;
 }
 
 /** Overrides of the store table; everything else is fixed by the contract's store layout. */
@@ -242,4 +248,34 @@ export interface RelayPipelineProps {
    * @default RELAY_DEFAULTS.verifyEtag (true)
    */
   readonly verifyEtag?: boolean;
+  /**
+   * TwelveLabs index every completed TwelveLabs upload's asset is indexed into
+   * (`POST /indexes/{indexId}/indexed-assets`); a route's `indexId` overrides it. The relay
+   * follows the indexing and publishes `Asset Indexed` or `Asset Indexing Failed`; a failed
+   * indexing never fails the upload.
+   * @default - assets are not indexed
+   */
+  readonly indexId?: string;
+  /**
+   * Wait between two reads of an indexing's status, whole seconds, within
+   * `RELAY_LIMITS.indexPollIntervalSeconds` (1 s..1 h).
+   * @default Duration.seconds(RELAY_DEFAULTS.indexPollIntervalSeconds) (30 s)
+   */
+  readonly indexPollInterval?: Duration;
+  /**
+   * Status reads before an indexing still pending is recorded failed (`RELAY_INDEX_TIMEOUT`),
+   * within `RELAY_LIMITS.maxIndexPolls`.
+   * @default RELAY_DEFAULTS.maxIndexPolls (240: 2 h at 30 s)
+   */
+  readonly maxIndexPolls?: number;
+  /**
+   * A CloudWatch dashboard of the relay's metrics, executions and functions.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * CloudWatch namespace of the functions' metrics (Powertools Metrics, EMF).
+   * @default "Relay"
+   */
+  readonly metricsNamespace?: string;
 }

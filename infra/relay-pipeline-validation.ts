@@ -90,16 +90,33 @@ export function validateRelayPipelineProps(props: RelayPipelineProps): string[] 
   checkInt("transferConcurrency", props.transferConcurrency, RELAY_PROP_LIMITS.transferConcurrency);
   checkInt("mapConcurrency", props.mapConcurrency, RELAY_PROP_LIMITS.mapConcurrency);
   checkInt("maxPolls", props.maxPolls, RELAY_PROP_LIMITS.maxPolls);
+  checkInt("maxIndexPolls", props.maxIndexPolls, RELAY_PROP_LIMITS.maxIndexPolls);
+  if (props.indexId !== undefined && props.indexId.trim() === "") {
+    problems.push("indexId must not be empty: leave it out not to index");
+  }
+  if (
+    props.metricsNamespace !== undefined &&
+    !/^[A-Za-z0-9._/#:-]{1,255}$/.test(props.metricsNamespace)
+  ) {
+    problems.push(
+      `metricsNamespace must be 1..255 of A-Z a-z 0-9 . _ / # : -, got ${JSON.stringify(props.metricsNamespace)}`,
+    );
+  } else if (props.metricsNamespace?.startsWith("AWS/")) {
+    problems.push("metricsNamespace must not start with AWS/ (reserved for AWS services)");
+  }
   checkInt("maxConcurrentUploads", props.maxConcurrentUploads, [1, MAX_UPLOAD_SLOTS]);
   checkInt("transferMemorySize", props.transferMemorySize, RELAY_PROP_LIMITS.transferMemorySize);
   checkInt("maxFileSize", props.maxFileSize, [1, S3_LIMITS.maxObjectSize]);
-  if (props.pollInterval && !props.pollInterval.isUnresolved()) {
-    const ms = props.pollInterval.toMilliseconds();
-    const [min, max] = RELAY_PROP_LIMITS.pollIntervalSeconds;
+  for (const [name, interval, [min, max]] of [
+    ["pollInterval", props.pollInterval, RELAY_PROP_LIMITS.pollIntervalSeconds],
+    ["indexPollInterval", props.indexPollInterval, RELAY_PROP_LIMITS.indexPollIntervalSeconds],
+  ] as const) {
+    if (!interval || interval.isUnresolved()) continue;
+    const ms = interval.toMilliseconds();
     // A Wait state takes whole seconds.
     if (ms % 1000 !== 0 || ms < min * 1000 || ms > max * 1000) {
       problems.push(
-        `pollInterval must be whole seconds in ${min}..${max} s, got ${props.pollInterval.toHumanString()}`,
+        `${name} must be whole seconds in ${min}..${max} s, got ${interval.toHumanString()}`,
       );
     }
   }
@@ -174,6 +191,12 @@ function checkRoutes(problems: string[], props: RelayPipelineProps, provider: st
     const group = route.layout ?? route.perspective ?? route.folderName;
     if (group !== undefined && route.provider !== "spatialgen") {
       problems.push(`routes[${i}]: layout, perspective and folderName are SpatialGen's only`);
+    }
+    if (route.indexId !== undefined && route.provider !== "twelvelabs") {
+      problems.push(`routes[${i}]: indexId is TwelveLabs' only (SpatialGen has no indexes)`);
+    }
+    if (route.indexId !== undefined && route.indexId.trim() === "") {
+      problems.push(`routes[${i}].indexId must not be empty`);
     }
     prefixes.add(route.keyPrefix);
     routed.add(route.provider);

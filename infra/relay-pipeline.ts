@@ -36,6 +36,7 @@ import {
 } from "../functions/core/step-registry.js";
 import { bundleFingerprint } from "./bundle-fingerprint.js";
 import { suppressAcceptedNagFindings } from "./nag-suppressions.js";
+import { RelayDashboard } from "./relay-dashboard.js";
 import { resolveRelayPipelineSettings } from "./relay-pipeline-defaults.js";
 import { objectCreatedPattern } from "./relay-pipeline-event-pattern.js";
 import type { RelayPipelineProps, RelayProvider } from "./relay-pipeline-props.js";
@@ -106,6 +107,8 @@ export class RelayPipeline extends Construct {
   public readonly executionsFailedAlarm?: cloudwatch.Alarm;
   /** Alarm on messages in the dead-letter queue, when `alarms` is on. */
   public readonly deadLetterAlarm?: cloudwatch.Alarm;
+  /** The relay's CloudWatch dashboard, when `dashboard` is on. */
+  public readonly dashboard?: RelayDashboard;
 
   constructor(scope: Construct, id: string, props: RelayPipelineProps = {}) {
     super(scope, id);
@@ -204,6 +207,7 @@ export class RelayPipeline extends Construct {
         environment: {
           RELAY_FUNCTION: name,
           POWERTOOLS_SERVICE_NAME: "relay",
+          POWERTOOLS_METRICS_NAMESPACE: settings.metricsNamespace,
           NODE_OPTIONS: "--enable-source-maps",
         },
         bundling: {
@@ -230,6 +234,7 @@ export class RelayPipeline extends Construct {
           functions: fns,
           mapConcurrency: settings.mapConcurrency,
           pollInterval: settings.pollInterval,
+          indexPollInterval: settings.indexPollInterval,
           maxConcurrentUploads: settings.maxConcurrentUploads,
           slotLease: settings.slotLease,
         }),
@@ -270,6 +275,17 @@ export class RelayPipeline extends Construct {
       });
     }
 
+    if (settings.dashboard) {
+      this.dashboard = new RelayDashboard(this, "Dashboard", {
+        namespace: settings.metricsNamespace,
+        stateMachine: this.stateMachine,
+        functions: fns,
+        alarms: [this.executionsFailedAlarm, this.deadLetterAlarm].filter(
+          (alarm): alarm is cloudwatch.Alarm => alarm !== undefined,
+        ),
+      });
+    }
+
     // 3. Wire: env and least-privilege grants from the steps table, the rule's target.
     const envValues: Record<RelayEnvVar, string> = {
       TABLE_NAME: this.table.tableName,
@@ -291,6 +307,7 @@ export class RelayPipeline extends Construct {
       CHUNKS_PER_BATCH: String(settings.chunksPerBatch),
       TRANSFER_CONCURRENCY: String(settings.transferConcurrency),
       MAX_POLLS: String(settings.maxPolls),
+      MAX_INDEX_POLLS: String(settings.maxIndexPolls),
       VERIFY_ETAG: String(settings.verifyEtag),
       EVENT_BUS_NAME: this.eventBus.eventBusName,
       STATE_MACHINE_ARN: this.stateMachine.stateMachineArn,

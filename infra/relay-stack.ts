@@ -81,6 +81,11 @@ export const RELAY_CONTEXT_KEYS = {
   pollIntervalSeconds: "relay:pollIntervalSeconds",
   alarms: "relay:alarms",
   verifyEtag: "relay:verifyEtag",
+  indexId: "relay:indexId",
+  indexPollIntervalSeconds: "relay:indexPollIntervalSeconds",
+  maxIndexPolls: "relay:maxIndexPolls",
+  dashboard: "relay:dashboard",
+  metricsNamespace: "relay:metricsNamespace",
 } as const;
 
 /**
@@ -130,6 +135,7 @@ export function pipelinePropsFromContext(scope: Construct): RelayPipelineProps {
 
   const k = RELAY_CONTEXT_KEYS;
   const pollIntervalSeconds = num(k.pollIntervalSeconds);
+  const indexPollIntervalSeconds = num(k.indexPollIntervalSeconds);
   const props: RelayPipelineProps = {
     provider: str(k.provider) as RelayPipelineProps["provider"],
     routes: json<RelayPipelineProps["routes"]>(k.routes),
@@ -150,6 +156,14 @@ export function pipelinePropsFromContext(scope: Construct): RelayPipelineProps {
       pollIntervalSeconds === undefined ? undefined : Duration.seconds(pollIntervalSeconds),
     alarms: bool(k.alarms),
     verifyEtag: bool(k.verifyEtag),
+    indexId: str(k.indexId),
+    indexPollInterval:
+      indexPollIntervalSeconds === undefined
+        ? undefined
+        : Duration.seconds(indexPollIntervalSeconds),
+    maxIndexPolls: num(k.maxIndexPolls),
+    dashboard: bool(k.dashboard),
+    metricsNamespace: str(k.metricsNamespace),
   };
   // Drop unset keys so that the props read as what was chosen.
   return Object.fromEntries(

@@ -85,6 +85,8 @@ export interface RelayDefinitionProps {
   readonly mapConcurrency: number;
   /** Wait between two status polls (whole seconds). */
   readonly pollInterval: Duration;
+  /** Wait between two reads of an indexing's status (whole seconds). */
+  readonly indexPollInterval: Duration;
   /** Uploads in flight at once (admission control; `AcquireSlot`'s limit). */
   readonly maxConcurrentUploads: number;
   /** Longest an upload holds its slot if it is never released (a stopped execution). */
@@ -151,6 +153,7 @@ export function buildRelayDefinition(
   const pollStatus = task("PollStatus");
   const recordSuccess = task("RecordSuccess");
   const recordFailure = task("RecordFailure");
+  const indexAsset = task("IndexAsset");
 
   const transferChunks = new sfn.Map(definition, "TransferChunks", {
     itemsPath: "$.batches",
@@ -197,9 +200,28 @@ export function buildRelayDefinition(
     )
     .otherwise(waitForSlot);
 
+  // Indexing after upload: the upload is complete whatever happens here. The index step
+  // records and publishes every provider failure itself; what still escapes it (its own
+  // function failing after the retries) ends the execution as a success all the same.
+  const checkIndex = new sfn.Choice(definition, "CheckIndex");
+  const waitForIndex = new sfn.Wait(definition, "WaitForIndex", {
+    time: sfn.WaitTime.duration(props.indexPollInterval),
+  });
+  const checkIndexed = new sfn.Choice(definition, "CheckIndexed");
+  const indexingAbandoned = new sfn.Succeed(definition, "IndexingAbandoned", {
+    comment: "The upload is complete; its indexing could not be followed",
+  });
+  indexAsset.addCatch(indexingAbandoned, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+  waitForIndex.next(indexAsset);
+  indexAsset.next(checkIndexed);
+  checkIndexed
+    .when(sfn.Condition.stringEquals("$.indexState", "pending"), waitForIndex)
+    .otherwise(done);
+  checkIndex.when(sfn.Condition.booleanEquals("$.index", true), indexAsset).otherwise(done);
+
   waitForProvider.next(pollStatus);
   checkStatus
-    .when(sfn.Condition.stringEquals("$.state", "completed"), recordSuccess.next(done))
+    .when(sfn.Condition.stringEquals("$.state", "completed"), recordSuccess.next(checkIndex))
     .when(sfn.Condition.stringEquals("$.state", "resend"), transferChunks)
     .when(sfn.Condition.stringEquals("$.state", "active"), waitForProvider)
     .otherwise(recordFailure.next(failed));

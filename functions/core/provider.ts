@@ -158,8 +158,21 @@ export interface SessionStatus {
   readonly assetId?: string;
 }
 
+/** Where the indexing of an asset stands: `pending` until the provider says ready or failed. */
+export type IndexState = "pending" | "ready" | "failed";
+
+/** Indexing an uploaded asset, for providers that have indexes (TwelveLabs). */
+export interface AssetIndexing {
+  /** Asks for `assetId` to be indexed into `indexId`; answers the indexed asset's id. */
+  index(indexId: string, assetId: string): Promise<string>;
+  /** Where the indexing of `indexedAssetId` stands. */
+  status(indexId: string, indexedAssetId: string): Promise<IndexState>;
+}
+
 /** A video platform that takes presigned-URL multipart uploads. */
 export interface Provider {
+  /** Indexing after upload; absent for a provider without indexes. */
+  readonly indexing?: AssetIndexing;
   /** Short stable name, used in records and events. */
   readonly name: string;
   /** Largest file the provider accepts, in bytes. */

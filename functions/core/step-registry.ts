@@ -16,6 +16,7 @@ export type RelayEnvVar =
   | "CHUNKS_PER_BATCH"
   | "TRANSFER_CONCURRENCY"
   | "MAX_POLLS"
+  | "MAX_INDEX_POLLS"
   | "VERIFY_ETAG"
   | "EVENT_BUS_NAME"
   | "STATE_MACHINE_ARN";
@@ -135,6 +136,17 @@ export const RELAY_STEPS = {
     access: {
       table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       eventBus: ["events:PutEvents"],
+    },
+    ...SMALL,
+  },
+  index: {
+    stateName: "IndexAsset",
+    entry: "functions/index-asset/handler.ts",
+    env: [...STORE_ENV, ...PROVIDER_ENV, "EVENT_BUS_NAME", "MAX_INDEX_POLLS"],
+    access: {
+      table: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      eventBus: ["events:PutEvents"],
+      apiKeySecret: READ_SECRET,
     },
     ...SMALL,
   },

@@ -21,8 +21,10 @@ import {
   setChunkTransferred,
 } from "./store/chunk-operations.js";
 import {
+  addIndexPoll,
   addPoll,
   createUpload,
+  endIndexing,
   getUpload,
   type NewUpload,
   openTransfer,
@@ -31,9 +33,11 @@ import {
   saveSession,
   setAsset,
   setOutcome,
+  startIndexing,
 } from "./store/upload-operations.js";
 import type {
   ChunkRecord,
+  IndexingRecord,
   RecordedError,
   SessionFields,
   SourceObject,
@@ -43,6 +47,7 @@ import type {
 
 export {
   type ChunkRecord,
+  type IndexingRecord,
   type RecordedError,
   requestOf,
   type SessionFields,
@@ -109,7 +114,7 @@ export class UploadStore {
     source: SourceObject,
     provider: string,
     rejection?: RecordedError,
-    group?: Pick<NewUpload, "sources" | "request">,
+    group?: Pick<NewUpload, "sources" | "request" | "indexId">,
   ): Promise<{ created: boolean; record: UploadRecord }> {
     const now = this.#now();
     const created = await createUpload(
@@ -144,6 +149,43 @@ export class UploadStore {
   ): Promise<void> {
     await putMissingChunks(this.#table, uploadKey, chunks, this.#ttl());
     await openTransfer(this.#table, uploadKey, uploadId, this.#now());
+  }
+
+  /**
+   * Records that the asset of a completed upload was sent to be indexed (`indexedAssetId`, or
+   * null when the request was refused: then `error` says why and it has ended). False when
+   * an overlapping run recorded its request first.
+   */
+  async startIndexing(
+    uploadKey: string,
+    indexId: string,
+    indexedAssetId: string | null,
+    error?: RecordedError,
+  ): Promise<boolean> {
+    const now = this.#now();
+    const indexing: IndexingRecord = {
+      indexId,
+      indexedAssetId,
+      status: error ? "failed" : "pending",
+      polls: 0,
+      requestedAt: now,
+      ...(error ? { endedAt: now, error } : {}),
+    };
+    return startIndexing(this.#table, uploadKey, indexing);
+  }
+
+  /** Counts one more status read of a pending indexing; answers the count. */
+  async countIndexPoll(uploadKey: string): Promise<number> {
+    return addIndexPoll(this.#table, uploadKey);
+  }
+
+  /** Ends a pending indexing; false if it had ended already (a repeated step). */
+  async endIndexing(
+    uploadKey: string,
+    status: "ready" | "failed",
+    error?: RecordedError,
+  ): Promise<boolean> {
+    return endIndexing(this.#table, uploadKey, status, error, this.#now());
   }
 
   /** Reopens a failed upload for a redrive; false if it was not failed. */

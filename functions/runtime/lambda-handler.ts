@@ -8,7 +8,9 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import { readStepEnvironment, type StepEnvironment } from "../core/config/environment.js";
 import { deadlineFor, withDeadline } from "../core/deadline.js";
+import { withMetrics } from "../core/metrics.js";
 import type { RelayFunctionName } from "../core/step-registry.js";
+import { PowertoolsMetricsSink } from "./powertools-metrics.js";
 
 /** The relay's structured logger (Powertools): JSON lines, never payload dumps. */
 export const logger = new Logger({ serviceName: "relay" });
@@ -26,7 +28,11 @@ function lambdaHandler<Deps, Out>(
   defaultDeps: () => Promise<Deps> | Deps,
 ): LambdaEntry<Out> {
   let bound: Promise<Step<Out>> | undefined;
+  // Built at the first invocation, not at import: a local caller importing a handler reads no env.
+  let metrics: PowertoolsMetricsSink | undefined;
   return async (event, context) => {
+    metrics ??= new PowertoolsMetricsSink();
+    const sink = metrics;
     // Every line of this invocation carries its request id and function name.
     if (context) logger.addContext(context);
     // A failed build (a bad environment) is not cached: each invocation reports it anew.
@@ -46,14 +52,18 @@ function lambdaHandler<Deps, Out>(
     }
     try {
       // Provider calls and chunk transfers inside give up before Lambda would kill the step.
+      const run = () => withMetrics(sink, () => step(event));
       const out = context
-        ? await withDeadline(deadlineFor(context.getRemainingTimeInMillis()), () => step(event))
-        : await step(event);
+        ? await withDeadline(deadlineFor(context.getRemainingTimeInMillis()), run)
+        : await run();
       logger.info(`${name} done`, { step: name, result: summarize(out) });
       return out;
     } catch (error) {
       logFailure(name, error);
       throw error;
+    } finally {
+      // What a failed invocation moved was moved all the same.
+      sink.flush();
     }
   };
 }

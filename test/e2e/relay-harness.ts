@@ -61,7 +61,7 @@ export async function expectDelivered(relay: LocalRelay, relayed: Relayed, body:
   const { execution, record } = relayed;
   expect(execution.status, `${execution.error}: ${execution.cause}`).toBe("SUCCEEDED");
   expect(record.status).toBe("completed");
-  expect(execution.output).toEqual({ uploadKey: record.uploadKey, assetId: record.assetId });
+  expect(execution.output).toMatchObject({ uploadKey: record.uploadKey, assetId: record.assetId });
   const asset = await relay.sandbox?.readAsset(record.assetId as string);
   expect(asset?.length).toBe(body.length);
   expect(md5(asset ?? new Uint8Array())).toBe(md5(body));

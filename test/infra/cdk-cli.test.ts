@@ -46,6 +46,6 @@ describe("npx cdk synth", () => {
     const bundles = Object.values(assets.files)
       .map((f) => join(out, f.source.path, "index.mjs"))
       .filter((path) => existsSync(path));
-    expect(bundles).toHaveLength(9);
+    expect(bundles).toHaveLength(10);
   }, 150_000);
 });

@@ -68,6 +68,18 @@ describe("Construct: RelayPipeline, props validation", () => {
     [{ maxConcurrentUploads: 2.5 }, /maxConcurrentUploads/],
     [{ transferMemorySize: 64 }, /transferMemorySize/],
     [{ pollInterval: Duration.millis(1500) }, /pollInterval must be whole seconds/],
+    [
+      { indexPollInterval: Duration.hours(2) },
+      /indexPollInterval must be whole seconds in 1\.\.3600/,
+    ],
+    [{ maxIndexPolls: 0 }, /maxIndexPolls must be an integer in 1\.\.100000/],
+    [{ indexId: " " }, /indexId must not be empty/],
+    [{ metricsNamespace: "AWS/Relay" }, /metricsNamespace must not start with AWS\//],
+    [{ metricsNamespace: "a b" }, /metricsNamespace must be 1\.\.255/],
+    [
+      { routes: [{ keyPrefix: "sg/", provider: "spatialgen", indexId: "i" }] },
+      /routes\[0\]: indexId is TwelveLabs' only/,
+    ],
     [{ pollInterval: Duration.hours(2) }, /pollInterval/],
     [{ providerBaseUrl: "http://api.twelvelabs.io/v1.3" }, /providerBaseUrl must be https/],
     [{ providerBaseUrl: "not a url" }, /providerBaseUrl is not a URL/],
@@ -367,6 +379,39 @@ describe("Construct: RelayPipeline, props", () => {
     const { template } = buildStack({ maxConcurrentUploads: 7 });
     const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
     expect(states.AcquireSlot?.Parameters).toMatchObject({ maxConcurrentUploads: 7 });
+  });
+
+  it("routes TwelveLabs keys to the pipeline's index unless a route names its own, and sets the namespace", () => {
+    const { template } = buildStack({
+      indexId: "main-index",
+      maxIndexPolls: 9,
+      indexPollInterval: Duration.seconds(12),
+      metricsNamespace: "Acme/Relay",
+      routes: [
+        { keyPrefix: "clips/", provider: "twelvelabs", indexId: "clips-index" },
+        { keyPrefix: "sg/", provider: "spatialgen" },
+      ],
+      providers: { spatialgen: {} },
+    });
+    const functions = relayFunctions(template);
+    expect(JSON.parse(functions.admit?.env.ROUTES as string)).toEqual([
+      { prefix: "clips/", provider: "twelvelabs", indexId: "clips-index" },
+      { prefix: "sg/", provider: "spatialgen" },
+      { prefix: "", provider: "twelvelabs", indexId: "main-index" },
+    ]);
+    expect(functions.index?.env.MAX_INDEX_POLLS).toBe("9");
+    for (const f of Object.values(functions)) {
+      expect(f.env.POWERTOOLS_METRICS_NAMESPACE).toBe("Acme/Relay");
+    }
+    const states = resolveDefinition(template).States as Record<string, Record<string, unknown>>;
+    expect(states.WaitForIndex).toMatchObject({ Seconds: 12, Next: "IndexAsset" });
+    const body = JSON.stringify(template.findResources("AWS::CloudWatch::Dashboard"));
+    expect(body).toContain("Acme/Relay");
+  });
+
+  it("has a dashboard by default and none with dashboard: false", () => {
+    buildStack({}).template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    buildStack({ dashboard: false }).template.resourceCountIs("AWS::CloudWatch::Dashboard", 0);
   });
 
   it("leaves the alarms out with alarms: false", () => {

@@ -161,7 +161,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
   });
 
   describe("functions", () => {
-    it("are the nine relay functions", () => {
+    it("are the ten relay functions", () => {
       expect(Object.keys(functions).sort()).toEqual(
         [
           "acquire-slot",
@@ -169,6 +169,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
           "create-session",
           "fail",
           "finish",
+          "index",
           "poll",
           "report",
           "start",
@@ -188,6 +189,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
         poll: [256, 60],
         finish: [256, 60],
         fail: [256, 60],
+        index: [256, 60],
       };
       for (const [name, f] of Object.entries(functions)) {
         expect(f.properties.Runtime, name).toBe("nodejs22.x");
@@ -207,13 +209,19 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
     });
 
     it("carry exactly the env vars of their row in the steps table", () => {
-      const base = ["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", "RELAY_FUNCTION"];
+      const base = [
+        "NODE_OPTIONS",
+        "POWERTOOLS_METRICS_NAMESPACE",
+        "POWERTOOLS_SERVICE_NAME",
+        "RELAY_FUNCTION",
+      ];
       for (const [name, f] of Object.entries(functions)) {
         expect(Object.keys(f.env).sort(), name).toEqual(
           [...base, ...RELAY_STEPS[name as RelayFunctionName].env].sort(),
         );
         expect(f.env.RELAY_FUNCTION).toBe(name);
         expect(f.env.POWERTOOLS_SERVICE_NAME).toBe("relay");
+        expect(f.env.POWERTOOLS_METRICS_NAMESPACE).toBe("Relay");
       }
       // The two defects this table closed: admit, finish and fail lacked variables they read.
       expect(Object.keys(functions.admit?.env ?? {})).toEqual(
@@ -307,7 +315,7 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
     });
 
     it("no function can scan or batch on the table; only acquire-slot deletes (its waiter items)", () => {
-      expect(Object.keys(functions)).toHaveLength(9);
+      expect(Object.keys(functions)).toHaveLength(10);
       for (const name of Object.keys(functions)) {
         const actions = roleActions(template, role(name));
         for (const forbidden of ["Scan", "BatchWriteItem", "BatchGetItem"]) {

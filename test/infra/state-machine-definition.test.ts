@@ -175,7 +175,33 @@ describe("Construct: RelayPipeline, state machine", () => {
           Resource: fn("finish"),
           Retry: RETRY,
           Catch: CATCH,
-          Next: "Done",
+          Next: "CheckIndex",
+        },
+        // Indexing after upload: only when the upload's route names an index; whatever
+        // happens there, the execution succeeds (the upload is complete).
+        CheckIndex: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.index", BooleanEquals: true, Next: "IndexAsset" }],
+          Default: "Done",
+        },
+        IndexAsset: {
+          Type: "Task",
+          Resource: fn("index"),
+          Retry: RETRY,
+          Catch: [
+            { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "IndexingAbandoned" },
+          ],
+          Next: "CheckIndexed",
+        },
+        CheckIndexed: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.indexState", StringEquals: "pending", Next: "WaitForIndex" }],
+          Default: "Done",
+        },
+        WaitForIndex: { Type: "Wait", Seconds: 30, Next: "IndexAsset" },
+        IndexingAbandoned: {
+          Type: "Succeed",
+          Comment: "The upload is complete; its indexing could not be followed",
         },
         RecordFailure: { Type: "Task", Resource: fn("fail"), Retry: RETRY, Next: "Failed" },
         Done: { Type: "Succeed" },

@@ -43,6 +43,10 @@ export const RELAY_DEFAULTS = {
   apiMinAttemptMs: 1_000,
   /** Compare a chunk's MD5-looking ETag with the MD5 of the bytes sent. */
   verifyEtag: true,
+  /** Seconds between two reads of an asset's indexing status. */
+  indexPollIntervalSeconds: 30,
+  /** Status reads before an indexing that stays pending is given up (2 h at 30 s). */
+  maxIndexPolls: 240,
 } as const;
 
 /**
@@ -55,6 +59,8 @@ export const RELAY_LIMITS = {
   mapConcurrency: [1, 40],
   maxPolls: [1, 100_000],
   pollIntervalSeconds: [1, 3600],
+  maxIndexPolls: [1, 100_000],
+  indexPollIntervalSeconds: [1, 3600],
   transferMemorySize: [128, 10_240],
 } as const;
 

@@ -54,6 +54,8 @@ export const RouteSchema = z.strictObject({
   layout: z.string().min(1).optional(),
   perspective: z.string().min(1).optional(),
   folderName: z.string().min(1).optional(),
+  /** TwelveLabs index the route's assets are indexed into once uploaded; none: not indexed. */
+  indexId: z.string().min(1).optional(),
 });
 
 /** The `PROVIDERS` variable: each provider the deployment uses, by name. */
@@ -78,6 +80,7 @@ const ENV_SCHEMAS = {
   CHUNKS_PER_BATCH: count(RELAY_LIMITS.chunksPerBatch),
   TRANSFER_CONCURRENCY: count(RELAY_LIMITS.transferConcurrency),
   MAX_POLLS: count(RELAY_LIMITS.maxPolls),
+  MAX_INDEX_POLLS: count(RELAY_LIMITS.maxIndexPolls),
   VERIFY_ETAG: z.enum(["true", "false"]).transform((v) => v === "true"),
   EVENT_BUS_NAME: z.string().min(1),
   STATE_MACHINE_ARN: z.string().startsWith("arn:"),

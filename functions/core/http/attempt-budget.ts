@@ -6,6 +6,7 @@
  */
 
 import type { RetryHandler } from "undici";
+import { recordMetric } from "../metrics.js";
 import { AttemptFailure, describeFailure } from "./attempt-failure.js";
 import { parseRetryAfter, type RetryPolicy } from "./retry-policy.js";
 
@@ -139,6 +140,7 @@ export class AttemptBudget {
       done(error);
       return;
     }
+    recordMetric("Retries", 1);
     this.options.sleep(waitMs).then(
       () => done(null),
       (sleepError: unknown) => done(sleepError instanceof Error ? sleepError : error),

@@ -87,7 +87,7 @@ export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutpu
 
   const inspected = await inspect(event, deps);
   let { rejection } = inspected;
-  let group: Pick<NewUpload, "sources" | "request"> | undefined;
+  let group: Pick<NewUpload, "sources" | "request" | "indexId"> | undefined;
   if (!rejection && !route) {
     rejection = rejected(`no route takes key "${event.key}": no provider is configured for it`);
   }
@@ -98,7 +98,8 @@ export async function admit(input: unknown, deps: AdmitDeps): Promise<AdmitOutpu
         : singleFile(inspected.source, route, inspected.metadata);
     if ("rejection" in built) rejection = built.rejection;
     else {
-      group = built;
+      // The route's index, decided once here: the asset goes there once uploaded.
+      group = route.indexId !== undefined ? { ...built, indexId: route.indexId } : built;
       rejection = check(deps.providers.get(route.provider), built.request, built.sources);
     }
   }

@@ -10,6 +10,7 @@
 
 import { codeOfErrorName, ERROR_CODES } from "../errors.js";
 import { EVENT_SCHEMA_VERSION } from "../event-publisher.js";
+import { recordMetric } from "../metrics.js";
 import { uploadKeyOf } from "../upload-identity.js";
 import type { UploadSlots } from "../upload-slots.js";
 import type { UploadRecord } from "../upload-store.js";
@@ -55,14 +56,24 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     return { uploadKey, status: "completed", reason };
   }
   const cancelled = record ? await cancelSession(record, deps) : null;
+  // Counted by the run that records the outcome; a repeat finds it recorded.
+  let counted = !record || record.status === "rejected";
   if (uploadKey && record) {
-    await deps.store.markFailed(uploadKey, { code, message: reason }, cancelled ?? undefined);
+    const marked = await deps.store.markFailed(
+      uploadKey,
+      { code, message: reason },
+      cancelled ?? undefined,
+    );
+    counted ||= marked;
     record = await deps.store.get(uploadKey);
   }
   // Whatever failed, the upload is no longer in flight. Idempotent; a no-op without a slot.
   if (uploadKey) await deps.slots.release(uploadKey);
   const status = record?.status === "rejected" ? "rejected" : "failed";
   const finalReason = status === "rejected" ? (record?.error?.message ?? reason) : reason;
+  const finalCode =
+    status === "rejected" ? (record?.error?.code ?? ERROR_CODES.ObjectRejectedError) : code;
+  if (counted) recordMetric("Uploads", 1, { outcome: status, code: finalCode });
   await deps.events.publish("Upload Failed", {
     schemaVersion: EVENT_SCHEMA_VERSION,
     uploadKey,
@@ -72,7 +83,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
     size: record?.source.size ?? failure.size ?? null,
     provider: record?.provider ?? null,
     status,
-    code: status === "rejected" ? (record?.error?.code ?? ERROR_CODES.ObjectRejectedError) : code,
+    code: finalCode,
     reason: finalReason,
     sessionCancelled: cancelled,
   });

@@ -5,6 +5,7 @@
 
 import { UploadStateError } from "../errors.js";
 import { EVENT_SCHEMA_VERSION, type UploadCompletedDetail } from "../event-publisher.js";
+import { recordMetric } from "../metrics.js";
 import type { UploadSlots } from "../upload-slots.js";
 import type { UploadRecord } from "../upload-store.js";
 import type { StepDeps } from "./step-deps.js";
@@ -14,6 +15,8 @@ import { parseInput, UploadRef } from "./step-inputs.js";
 export interface FinishOutput {
   readonly uploadKey: string;
   readonly assetId: string;
+  /** Whether the asset is to be indexed next (its route names an index). */
+  readonly index: boolean;
 }
 
 /** What finish needs: the store, the events, and the slots the upload is released from. */
@@ -24,16 +27,24 @@ export type FinishDeps = Pick<StepDeps, "store" | "events" | "now"> & {
 /** Marks the upload completed, frees its slot and announces it. */
 export async function finish(input: unknown, deps: FinishDeps): Promise<FinishOutput> {
   const { uploadKey } = parseInput("finish", UploadRef, input);
-  await deps.store.markCompleted(uploadKey);
+  const first = await deps.store.markCompleted(uploadKey);
   const record = await deps.store.require(uploadKey);
   if (record.status !== "completed" || !record.assetId || !record.uploadId) {
     throw new UploadStateError(`upload ${uploadKey} is ${record.status}, cannot finish`);
+  }
+  // Counted once: by the run that completed it, not by a repeat.
+  if (first) {
+    recordMetric(
+      "UploadDuration",
+      (record.completedAt ?? (deps.now ?? Date.now)()) - record.createdAt,
+    );
+    recordMetric("Uploads", 1, { outcome: "completed", code: "OK" });
   }
   // No longer in flight: the next waiting upload may go. Idempotent, like the rest.
   await deps.slots.release(uploadKey);
   // Published on every run of this step: events are at-least-once, like S3's own.
   await deps.events.publish("Upload Completed", completedDetail(record, deps.now ?? Date.now));
-  return { uploadKey, assetId: record.assetId };
+  return { uploadKey, assetId: record.assetId, index: record.indexId !== undefined };
 }
 
 /** The `Upload Completed` detail of a completed upload's record. */

@@ -5,6 +5,7 @@
  */
 
 import { ChunkTransferError, ProviderResponseError, UploadStateError } from "../errors.js";
+import { recordMetric } from "../metrics.js";
 import type { SessionRef } from "../provider.js";
 import { transferChunks } from "../transfer-batch.js";
 import type { TransferChunkInput } from "../transfer-chunk.js";
@@ -67,6 +68,13 @@ export async function transfer(input: unknown, deps: TransferDeps): Promise<Tran
     onChunkDone: (done) => deps.store.recordTransferred(uploadKey, done.index, done.etag),
   });
 
+  recordMetric(
+    "BytesTransferred",
+    result.done.reduce((sum, c) => sum + c.size, 0),
+  );
+  recordMetric("ChunksTransferred", result.done.length);
+  // Each failed chunk goes again: with fresh URLs, at the Task's retry.
+  recordMetric("Retries", result.failed.length);
   if (result.failed.length > 0) {
     // A refused PUT most often means the URL expired or was used; the retry asks for new ones.
     await deps.store.dropUrls(
@@ -109,6 +117,7 @@ async function withFreshUrls(
   const stale = chunks.filter((c) => !c.url || (c.urlExpiresAt ?? 0) < deadline);
   const fresh = new Map<number, string>();
   if (stale.length > 0) {
+    recordMetric("UrlRefreshes", stale.length);
     const provider = deps.providers.get(record.provider);
     const urls = await provider.getChunkUrls(
       session,

@@ -7,6 +7,7 @@ import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { CreateSessionInput } from "../provider.js";
 import {
   conditionally,
+  type IndexingRecord,
   pkOf,
   type RecordedError,
   type SessionFields,
@@ -30,6 +31,8 @@ export interface NewUpload {
   readonly request?: CreateSessionInput;
   /** Set when the upload is refused at admission. */
   readonly rejection?: RecordedError;
+  /** Index the asset goes into once the upload completes. */
+  readonly indexId?: string;
 }
 
 /** Reads an upload record (strongly consistent), or `undefined`. */
@@ -54,7 +57,7 @@ export async function createUpload(
   now: number,
   ttl: number,
 ): Promise<UploadRecord | undefined> {
-  const { uploadKey, source, provider, rejection, sources, request } = upload;
+  const { uploadKey, source, provider, rejection, sources, request, indexId } = upload;
   const item = {
     pk: pkOf(uploadKey),
     sk: UPLOAD_SK,
@@ -62,6 +65,7 @@ export async function createUpload(
     source,
     ...(sources ? { sources } : {}),
     ...(request ? { request } : {}),
+    ...(indexId ? { indexId } : {}),
     provider,
     status: rejection ? "rejected" : "admitted",
     polls: 0,
@@ -288,6 +292,75 @@ export async function replaceSession(
           ":admitted": "admitted",
           ":zero": 0,
           ":now": now,
+        },
+      }),
+    ),
+  );
+}
+
+/**
+ * Records the index request of a completed upload, unless one was recorded: false then (an
+ * overlapping run asked first, and its request stands).
+ */
+export async function startIndexing(
+  table: StoreTable,
+  uploadKey: string,
+  indexing: IndexingRecord,
+): Promise<boolean> {
+  return conditionally(
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression: "SET indexing = :indexing",
+        ConditionExpression: "#status = :completed AND attribute_not_exists(indexing)",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":indexing": indexing, ":completed": "completed" },
+      }),
+    ),
+  );
+}
+
+/** Counts one more status read of a pending indexing and returns the count. */
+export async function addIndexPoll(table: StoreTable, uploadKey: string): Promise<number> {
+  const out = await table.doc.send(
+    new UpdateCommand({
+      TableName: table.name,
+      Key: uploadKeyOf(uploadKey),
+      UpdateExpression: "SET indexing.polls = indexing.polls + :one",
+      ConditionExpression: "indexing.#status = :pending",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":one": 1, ":pending": "pending" },
+      ReturnValues: "UPDATED_NEW",
+    }),
+  );
+  const indexing = out.Attributes?.indexing as { polls?: unknown } | undefined;
+  return Number(indexing?.polls ?? 0);
+}
+
+/** Ends a pending indexing as ready or failed (with why); false if it had ended already. */
+export async function endIndexing(
+  table: StoreTable,
+  uploadKey: string,
+  status: "ready" | "failed",
+  error: RecordedError | undefined,
+  now: number,
+): Promise<boolean> {
+  return conditionally(
+    table.doc.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: uploadKeyOf(uploadKey),
+        UpdateExpression: `SET indexing.#status = :status, indexing.endedAt = :now${
+          error ? ", indexing.#error = :error" : ""
+        }`,
+        ConditionExpression: "indexing.#status = :pending",
+        ExpressionAttributeNames: { "#status": "status", ...(error ? { "#error": "error" } : {}) },
+        ExpressionAttributeValues: {
+          ":status": status,
+          ":pending": "pending",
+          ":now": now,
+          ...(error ? { ":error": error } : {}),
         },
       }),
     ),

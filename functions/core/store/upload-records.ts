@@ -4,7 +4,7 @@
  */
 
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { CreateSessionInput, SessionFile, UploadSession } from "../provider.js";
+import type { CreateSessionInput, IndexState, SessionFile, UploadSession } from "../provider.js";
 
 /** The S3 object an upload relays. */
 export interface SourceObject {
@@ -56,10 +56,30 @@ export interface UploadRecord {
   /** Epoch ms. */
   readonly completedAt?: number;
   readonly error?: RecordedError;
+  /** TwelveLabs index the asset goes into once the upload completes (its route's). */
+  readonly indexId?: string;
+  /** The indexing of the asset, once asked for. */
+  readonly indexing?: IndexingRecord;
   /** Times an operator redrove the upload after it failed. */
   readonly redrives?: number;
   /** Whether the provider session was given up when the upload last failed. */
   readonly sessionCancelled?: boolean;
+}
+
+/** The indexing of a completed upload's asset, as stored. */
+export interface IndexingRecord {
+  readonly indexId: string;
+  /** The provider's indexed asset; null when the index request was refused. */
+  readonly indexedAssetId: string | null;
+  readonly status: IndexState;
+  /** Status reads so far. */
+  readonly polls: number;
+  /** Epoch ms of the index request. */
+  readonly requestedAt: number;
+  /** Epoch ms the indexing ended (ready or failed). */
+  readonly endedAt?: number;
+  /** Why it failed. */
+  readonly error?: RecordedError;
 }
 
 /** One chunk, as stored. */

@@ -10,6 +10,7 @@ import { S3_LIMITS, TWELVELABS_LIMITS } from "../../config/limits.js";
 import { InvalidInputError, ProviderResponseError } from "../../errors.js";
 import { unquoteEtag } from "../../etag.js";
 import type {
+  AssetIndexing,
   ChunkProof,
   ChunkUrl,
   CreateSessionInput,
@@ -61,6 +62,18 @@ export class TwelveLabsProvider implements Provider {
     this.maxFileSize = options.maxFileSize ?? TWELVELABS_LIMITS.maxFileSize;
     this.now = options.now ?? Date.now;
   }
+
+  /**
+   * Indexing into a TwelveLabs index (`POST /indexes/{id}/indexed-assets`, then its status).
+   * A status the relay does not know reads as not final yet.
+   */
+  readonly indexing: AssetIndexing = {
+    index: async (indexId, assetId) => (await this.client.indexAsset(indexId, assetId))._id,
+    status: async (indexId, indexedAssetId) => {
+      const { status } = await this.client.getIndexedAsset(indexId, indexedAssetId);
+      return status === "ready" || status === "failed" ? status : "pending";
+    },
+  };
 
   /** TwelveLabs takes one file of the accepted size; it states no rule on names. */
   refusals(input: CreateSessionInput): string[] {

@@ -27,6 +27,7 @@ const full = {
   CHUNKS_PER_BATCH: "16",
   TRANSFER_CONCURRENCY: "32",
   MAX_POLLS: "10",
+  MAX_INDEX_POLLS: "20",
   VERIFY_ETAG: "false",
   EVENT_BUS_NAME: "relay-events",
   STATE_MACHINE_ARN: "arn:aws:states:us-east-1:111111111111:stateMachine:relay",

@@ -20,6 +20,7 @@ import { type AdmitDeps, admit } from "../../../../functions/core/steps/admit.js
 import { createSession } from "../../../../functions/core/steps/create-session.js";
 import { fail } from "../../../../functions/core/steps/fail.js";
 import { finish } from "../../../../functions/core/steps/finish.js";
+import { indexAsset } from "../../../../functions/core/steps/index-asset.js";
 import { poll } from "../../../../functions/core/steps/poll.js";
 import { report } from "../../../../functions/core/steps/report.js";
 import type { RelaySettings, StepDeps } from "../../../../functions/core/steps/step-deps.js";
@@ -34,6 +35,7 @@ import {
   type PublishedEventsSink,
 } from "../../../../local/published-events.js";
 import {
+  DEFAULT_INDEX_ID,
   startTwelveLabsSandbox,
   type TwelveLabsSandbox,
 } from "../../../../local/twelvelabs-sandbox/index.js";
@@ -89,6 +91,7 @@ function noting(real: Provider): Provider {
   return {
     name: real.name,
     maxFileSize: real.maxFileSize,
+    ...(real.indexing ? { indexing: real.indexing } : {}),
     refusals: (input) => real.refusals(input),
     async createSession(input) {
       const session = await real.createSession(input);
@@ -350,7 +353,11 @@ describe("Steps: safe to repeat", () => {
       expect(polled).toEqual({ uploadKey, state: "completed", batches: [] });
     }
     for (let i = 0; i < 2; i++) {
-      expect(await kept(finish({ uploadKey }, { ...deps, slots }))).toEqual({ uploadKey, assetId });
+      expect(await kept(finish({ uploadKey }, { ...deps, slots }))).toEqual({
+        uploadKey,
+        assetId,
+        index: false,
+      });
     }
     expect(await deps.store.require(uploadKey)).toMatchObject({ status: "completed", assetId });
     // Events are at-least-once (documented in finish.ts): a repeated finish announces again.
@@ -548,6 +555,71 @@ describe("Steps: safe to repeat", () => {
     } finally {
       skewMs = 0;
     }
+  });
+
+  /** Drops, uploads and finishes an object whose route indexes into `indexId`. */
+  async function completedFor(indexId: string): Promise<string> {
+    const { input } = await drop(SIZE);
+    const routes = [{ prefix: "", provider: "twelvelabs" as const, indexId }];
+    const { uploadKey } = await kept(admit(input, { ...deps, routes }));
+    const { batches } = await kept(createSession({ uploadKey }, deps));
+    await sendAll(uploadKey, batches);
+    await kept(poll({ uploadKey }, deps));
+    expect(await kept(finish({ uploadKey }, { ...deps, slots }))).toMatchObject({ index: true });
+    return uploadKey;
+  }
+
+  const indexEvents = (uploadKey: string) =>
+    events.list.filter(
+      (e) => e.detailType.startsWith("Asset Index") && e.detail.uploadKey === uploadKey,
+    );
+
+  it("index-asset asks once, reads until ready, and a repeat publishes again without asking again", async () => {
+    const uploadKey = await completedFor(DEFAULT_INDEX_ID);
+    const indexDeps = { ...deps, maxIndexPolls: 10 };
+    const before = sandbox.indexedAssets().length;
+    // Asked now; read after the state machine's wait.
+    expect(await kept(indexAsset({ uploadKey }, indexDeps))).toMatchObject({
+      indexState: "pending",
+    });
+    expect(await kept(indexAsset({ uploadKey }, indexDeps))).toMatchObject({
+      indexState: "pending",
+    });
+    let state = "pending";
+    for (let i = 0; i < 5 && state === "pending"; i++) {
+      ({ indexState: state } = await kept(indexAsset({ uploadKey }, indexDeps)));
+    }
+    expect(state).toBe("ready");
+    expect(await kept(indexAsset({ uploadKey }, indexDeps))).toMatchObject({ indexState: "ready" });
+    // One indexed asset, two events (at-least-once, like finish's).
+    expect(sandbox.indexedAssets()).toHaveLength(before + 1);
+    expect(indexEvents(uploadKey).map((e) => e.detailType)).toEqual([
+      "Asset Indexed",
+      "Asset Indexed",
+    ]);
+    expect(await deps.store.require(uploadKey)).toMatchObject({
+      status: "completed",
+      indexing: { status: "ready", indexId: DEFAULT_INDEX_ID },
+    });
+  });
+
+  it("index-asset gives up an indexing still pending after its last allowed read, the upload completed", async () => {
+    const uploadKey = await completedFor(DEFAULT_INDEX_ID);
+    const indexDeps = { ...deps, maxIndexPolls: 1 };
+    await kept(indexAsset({ uploadKey }, indexDeps));
+    expect(await kept(indexAsset({ uploadKey }, indexDeps))).toMatchObject({
+      indexState: "failed",
+    });
+    expect(await deps.store.require(uploadKey)).toMatchObject({
+      status: "completed",
+      indexing: { status: "failed", polls: 1, error: { code: "RELAY_INDEX_TIMEOUT" } },
+    });
+    expect(indexEvents(uploadKey).map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        code: "RELAY_INDEX_TIMEOUT",
+        reason: expect.stringMatching(/1 status reads/),
+      }),
+    ]);
   });
 
   it("no step output carries a presigned URL or the API key", () => {
