@@ -9,9 +9,12 @@
 import { randomBytes } from "node:crypto";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
+import { redriveExecution } from "../../functions/core/redrive.js";
 import type { RelayFunctionName } from "../../functions/core/step-registry.js";
+import { RELAY_CONTEXT_KEYS } from "../../infra/relay-stack.js";
 import { type LocalRelay, type MutableTemplate, startLocalRelay } from "../../local/local-relay.js";
 import type { LocalS3Event } from "../../local/local-stack.js";
+import { DEFAULT_INDEX_ID } from "../../local/twelvelabs-sandbox/index.js";
 import { drop, expectDelivered } from "./relay-harness.js";
 
 const CHUNK = 256 * 1024;
@@ -64,11 +67,15 @@ function withoutGrant(name: RelayFunctionName, action: string) {
   };
 }
 
-const smallRelay = (alterTemplate?: (t: MutableTemplate) => void) =>
+const smallRelay = (
+  alterTemplate?: (t: MutableTemplate) => void,
+  context?: Readonly<Record<string, unknown>>,
+) =>
   startLocalRelay({
     sandbox: { chunkSize: CHUNK, minChunkSize: CHUNK, initialUrls: 1 },
     settings: { chunksPerBatch: 2 },
     ...(alterTemplate ? { alterTemplate } : {}),
+    ...(context ? { context } : {}),
   });
 
 describe("the local stack proves the deployed one", () => {
@@ -176,16 +183,32 @@ describe("the local stack proves the deployed one", () => {
   });
 
   it("denies nothing across whole relays, and grants no action the code never sends", async () => {
-    relay = await smallRelay();
-    // A multi-batch upload that fetches URLs, an empty object (rejected) and a refused one.
+    // Indexing on, so the index function runs too.
+    relay = await smallRelay(undefined, { [RELAY_CONTEXT_KEYS.indexId]: DEFAULT_INDEX_ID });
+    // A multi-batch upload that fetches URLs and is indexed, an empty object (rejected), a
+    // refused one, and that one redriven (admit reopens its record) once the fault is lifted.
     const body = randomBytes(5 * CHUNK + 7);
     const relayed = await drop(relay, "ok/video.mp4", body);
     await expectDelivered(relay, relayed, body);
     const rejected = await drop(relay, "ok/empty.mp4", new Uint8Array());
     expect(rejected.record.status).toBe("rejected");
     relay.sandbox?.setFaults({ partPut: { error500Rate: 1 } });
-    const refused = await drop(relay, "ok/refused.mp4", randomBytes(CHUNK));
+    const refusedBody = randomBytes(CHUNK);
+    const refused = await drop(relay, "ok/refused.mp4", refusedBody);
     expect(refused.record.status).toBe("failed");
+    relay.sandbox?.setFaults({});
+    const redrive = redriveExecution(refused.record);
+    const redriven = relay.machine.start(redrive.name, JSON.parse(redrive.input));
+    await redriven.done;
+    await expectDelivered(
+      relay,
+      {
+        ...refused,
+        execution: redriven,
+        record: await relay.store.require(refused.record.uploadKey),
+      },
+      refusedBody,
+    );
 
     expect(relay.decisions.filter((d) => !d.allowed)).toEqual([]);
 
@@ -212,10 +235,10 @@ describe("the local stack proves the deployed one", () => {
       expect(sent.size, `${fn.relayFunction} sent nothing`).toBeGreaterThan(0);
     }
 
-    // The state machine's role: it invokes the Task functions, nothing else its code decides.
+    // The state machine's role: it invokes the nine Task functions, nothing else its code decides.
     const machineRole = Object.values(relay.deployed.stateMachineRoles)[0];
     const invoked = relay.decisions.filter((d) => d.action === "lambda:InvokeFunction");
-    expect(new Set(invoked.map((d) => d.resource)).size).toBe(8);
+    expect(new Set(invoked.map((d) => d.resource)).size).toBe(9);
     const machineActions = (machineRole?.policies ?? []).flatMap(({ policy }) =>
       (policy.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat()),
     );
