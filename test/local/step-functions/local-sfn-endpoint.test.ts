@@ -1,10 +1,12 @@
-/** The local Step Functions endpoint's StartExecution, through the real `SFNClient`. */
+/** The local Step Functions endpoint, through the real `SFNClient`. */
 
 import {
   DescribeExecutionCommand,
+  ListExecutionsCommand,
   SFNClient,
   type SFNServiceException,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { describe, expect, it } from "vitest";
 import {
@@ -157,13 +159,77 @@ describe("Function: startLocalSfnEndpoint", () => {
     }
   });
 
-  it("serves StartExecution only: any other operation is unknown", async () => {
-    const { sfn, stop } = await served();
+  it("describes and lists executions as DescribeExecution and ListExecutions answer", async () => {
+    const { release, sfn, machine, stop } = await served();
     try {
-      const describe = await failure(
+      for (const name of ["first", "second", "third"]) {
+        await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: SERVED_ARN,
+            name,
+            input: JSON.stringify({ name }),
+          }),
+        );
+      }
+      const running = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: SERVED_ARN, statusFilter: "RUNNING" }),
+      );
+      // Newest first, as Step Functions lists them.
+      expect(running.executions?.map((e) => e.name)).toEqual(["third", "second", "first"]);
+      expect(running.executions?.[0]).toMatchObject({
+        executionArn: executionArnOf(SERVED_ARN, "third"),
+        stateMachineArn: SERVED_ARN,
+        status: "RUNNING",
+      });
+      expect(running.nextToken).toBeUndefined();
+
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: SERVED_ARN, maxResults: 2 }),
+      );
+      expect(page.executions?.map((e) => e.name)).toEqual(["third", "second"]);
+      const rest = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: SERVED_ARN, nextToken: page.nextToken }),
+      );
+      expect(rest.executions?.map((e) => e.name)).toEqual(["first"]);
+
+      const arn = executionArnOf(SERVED_ARN, "second");
+      const runningOne = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      expect(runningOne).toMatchObject({
+        name: "second",
+        status: "RUNNING",
+        input: '{"name":"second"}',
+      });
+      expect(runningOne.output).toBeUndefined();
+
+      release();
+      await machine.waitForIdle();
+      const ended = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      expect(ended).toMatchObject({
+        status: "SUCCEEDED",
+        output: JSON.stringify({ held: { name: "second" } }),
+      });
+      expect(ended.stopDate).toBeInstanceOf(Date);
+      const none = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: SERVED_ARN, statusFilter: "RUNNING" }),
+      );
+      expect(none.executions).toEqual([]);
+
+      const unknown = await failure(
         sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(SERVED_ARN, "any") })),
       );
-      expect(describe.name).toBe("UnknownOperationException");
+      expect(unknown.name).toBe("ExecutionDoesNotExist");
+    } finally {
+      await stop();
+    }
+  });
+
+  it("answers any operation it does not serve as unknown", async () => {
+    const { sfn, stop } = await served();
+    try {
+      const stopped = await failure(
+        sfn.send(new StopExecutionCommand({ executionArn: executionArnOf(SERVED_ARN, "any") })),
+      );
+      expect(stopped.name).toBe("UnknownOperationException");
     } finally {
       await stop();
     }
