@@ -14,7 +14,7 @@ export default defineConfig({
     // counted, so e2e runs add little. A summary, never a gate: no thresholds.
     coverage: {
       provider: "v8",
-      include: ["functions/**", "infra/**", "local/**"],
+      include: ["functions/**", "infra/**", "local/**", "cli/**"],
       exclude: ["**/*.d.ts"],
       // The summary in the terminal; per-file numbers in coverage/coverage-summary.json.
       reporter: ["text-summary", "json-summary"],

@@ -51,6 +51,10 @@ export class RelayStack extends Stack {
         },
       );
     }
+    new CfnOutput(this, "TableName", {
+      description: "Upload and chunk records (read by the relay CLI)",
+      value: this.pipeline.table.tableName,
+    });
     new CfnOutput(this, "EventBusName", {
       description: "Relay outcome events are published here",
       value: this.pipeline.eventBus.eventBusName,

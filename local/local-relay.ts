@@ -16,7 +16,13 @@ import { UploadStore } from "../functions/core/upload-store.js";
 import { RELAY_CONTEXT_KEYS } from "../infra/relay-stack.js";
 import { type RelayAssembly, synthRelayAssembly } from "../infra/synth-template.js";
 import { type AwsFaultInjector, type AwsFaultOptions, createAwsFaults } from "./aws/aws-faults.js";
-import { type GateDecision, type IamGate, startIamGate } from "./aws/iam-gate.js";
+import {
+  type GateDecision,
+  type GatedService,
+  type GatePrincipal,
+  type IamGate,
+  startIamGate,
+} from "./aws/iam-gate.js";
 import { type LocalEventBridge, startLocalEventBridge } from "./aws/local-eventbridge.js";
 import { startLocalSecretsManager } from "./aws/local-secrets-manager.js";
 import { type DeployedFunction, type DeployedStack, readDeployedStack } from "./deployed-stack.js";
@@ -152,6 +158,8 @@ export interface LocalRelay {
   readonly decisions: readonly GateDecision[];
   /** The gate's AWS fault injector: its `counts()`, and `set()` to change rates mid-run. */
   readonly awsFaults: AwsFaultInjector;
+  /** An operator's admin access through the IAM gate, as the `relay` CLI reaches the stack. */
+  readonly operator: LocalOperator;
   /** The running functions, by logical id. */
   readonly lambdas: ReadonlyMap<string, LocalLambda>;
   /** The account's Lambda concurrency: its `stats` count throttles and the peak in flight. */
@@ -171,6 +179,33 @@ export interface LocalRelay {
   /** Closes everything and removes every temp file. */
   stop(): Promise<void>;
 }
+
+/** An operator's credentials (admin: Allow `*` on `*`) and the IAM gate's endpoint per service. */
+export interface LocalOperator {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly endpoints: Partial<Record<GatedService, string>>;
+}
+
+/**
+ * The operator principal: an IAM user with admin rights, as whoever runs `relay` against a
+ * deployed stack has. Its calls pass the gate like any caller's, so a request the gate cannot
+ * map still fails locally as an unknown one; awsFaults never fault it (not a function).
+ */
+const OPERATOR: GatePrincipal = {
+  name: "Operator",
+  principalArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:user/relay-operator`,
+  accessKeyId: "LOCALOPERATOR",
+  identityPolicies: [
+    {
+      name: "AdministratorAccess",
+      policy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],
+      },
+    },
+  ],
+};
 
 /** Starts the relay on the embedded local stack. */
 export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<LocalRelay> {
@@ -356,6 +391,7 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
               },
             ]
           : []),
+        OPERATOR,
       ],
       resourcePolicy: (service, arn) =>
         service === "s3" && arn.startsWith(`arn:aws:s3:::${bucket}`) ? bucketPolicy : undefined,
@@ -475,6 +511,11 @@ export async function startLocalRelay(options: LocalRelayOptions = {}): Promise<
       template: localTemplate,
       deployed,
       decisions: iamGate.decisions,
+      operator: {
+        accessKeyId: OPERATOR.accessKeyId,
+        secretAccessKey: iamGate.envFor(OPERATOR.name).AWS_SECRET_ACCESS_KEY ?? "",
+        endpoints: iamGate.endpoints,
+      },
       awsFaults,
       lambdas,
       lambdaConcurrency,

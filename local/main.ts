@@ -9,6 +9,9 @@
  *
  * The functions run as their shipped bundles in workers, with their synthesized environment:
  * their log lines reach this process through `onLog`, and only warnings and errors are shown.
+ *
+ * While the stack is up, `$RELAY_HOME/local.json` (default `.relay/` in the repository) says
+ * where it is, so that the `relay` CLI talks to it; it is removed on exit.
  */
 
 import { createHash } from "node:crypto";
@@ -16,6 +19,7 @@ import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import type { Readable } from "node:stream";
+import { removeLocalTarget, writeLocalTarget } from "../cli/local-target.js";
 import { type Dropped, dropObject, randomBytesSource } from "./cli/drop-object.js";
 import { ProgressBoard } from "./cli/progress-board.js";
 import { type Request, readRequest } from "./cli/start-request.js";
@@ -151,6 +155,8 @@ function printWatchHelp(
       // Newer AWS CLIs add checksum headers by default, which the local S3 server does not know.
       `    ${env} AWS_REQUEST_CHECKSUM_CALCULATION=when_required \\`,
       `      aws --endpoint-url ${endpoint} s3 cp ./video.mp4 s3://${relay.bucket}/`,
+      "  or, with progress and the asset id (`npx relay --help` for more):",
+      "    npx relay drop ./video.mp4",
       "press Ctrl-C to stop.",
       "",
     ].join("\n"),
@@ -164,6 +170,7 @@ function shutdown(session: Session, code: number): Promise<void> {
   stopping ??= (async () => {
     session.monitor.stop();
     session.board.stop();
+    removeLocalTarget();
     await session.relay.stop().catch((error: unknown) => {
       process.stderr.write(`npm start: stopping failed: ${messageOf(error)}\n`);
     });
@@ -219,6 +226,9 @@ async function startSession(request: Request): Promise<Session> {
       ? "the local SpatialGen sandbox"
       : "the local TwelveLabs sandbox";
   board.print(`local relay up: s3://${relay.bucket} at ${relay.stack.s3.endpoint} → ${provider}`);
+  // From here `relay` finds this stack; the exit handler also covers a crash's process.exit.
+  await writeLocalTarget(relay);
+  process.on("exit", () => removeLocalTarget());
   return { relay, board, monitor, scrub };
 }
 

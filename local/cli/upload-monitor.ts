@@ -1,14 +1,14 @@
 /** Following the relay's executions, from the store's progress records to their outcome. */
 
 import type { SingleBar } from "cli-progress";
+import { barViewOf, RateMeter, readProgress, type UploadProgress } from "../../cli/upload-view.js";
 import type { ExecutionInput } from "../../functions/core/steps/step-inputs.js";
 import { uploadKeyOf } from "../../functions/core/upload-identity.js";
-import { requestOf, sourcesOf, type UploadStore } from "../../functions/core/upload-store.js";
 import type { LocalRelay } from "../local-relay.js";
 import type { PublishedEvent } from "../published-events.js";
 import type { LocalExecution } from "../step-functions/local-state-machine.js";
 import type { ProgressBoard } from "./progress-board.js";
-import { MiB, messageOf, mib } from "./text.js";
+import { messageOf, mib } from "./text.js";
 
 /** How often the store is read for progress. */
 const POLL_MS = 300;
@@ -33,6 +33,7 @@ interface Watched {
   readonly input: ExecutionInput;
   readonly uploadKey: string;
   readonly bar: SingleBar;
+  readonly meter: RateMeter;
 }
 
 /** Someone waiting for the upload of one object version. */
@@ -40,57 +41,6 @@ interface Waiter {
   readonly matches: (input: ExecutionInput) => boolean;
   readonly resolve: (settled: Settled) => void;
   readonly reject: (error: Error) => void;
-}
-
-/** Transfer progress, as the store holds it. */
-interface Progress {
-  readonly status: string;
-  readonly bytes: number;
-  readonly chunks: number;
-  readonly totalChunks: number | undefined;
-  /** Bytes of every file of the upload (a group's, for a manifest); undefined before admit. */
-  readonly totalBytes: number | undefined;
-  /** Per file of a group of several: its name and chunks sent of its chunks. */
-  readonly files: readonly {
-    readonly name: string;
-    readonly sent: number;
-    readonly parts: number;
-  }[];
-}
-
-/** Reads an upload's progress: a chunk with an ETag has been transferred. */
-async function readProgress(store: UploadStore, uploadKey: string): Promise<Progress> {
-  const record = await store.get(uploadKey);
-  const sources = record ? sourcesOf(record) : [];
-  const totalBytes = record ? sources.reduce((sum, s) => sum + s.size, 0) : undefined;
-  if (record?.totalChunks === undefined) {
-    return {
-      status: record?.status ?? "starting",
-      bytes: 0,
-      chunks: 0,
-      totalChunks: undefined,
-      totalBytes,
-      files: [],
-    };
-  }
-  const sent = (await store.getChunks(uploadKey)).filter((chunk) => chunk.etag !== undefined);
-  const names = requestOf(record).files.map((f) => f.name);
-  const files =
-    (record.files?.length ?? 0) > 1
-      ? (record.files ?? []).map((file, i) => ({
-          name: names[i] ?? `file ${i + 1}`,
-          sent: sent.filter((c) => (c.file ?? 0) === i).length,
-          parts: file.parts,
-        }))
-      : [];
-  return {
-    status: record.status,
-    bytes: sent.reduce((sum, chunk) => sum + chunk.size, 0),
-    chunks: sent.length,
-    totalChunks: record.totalChunks,
-    totalBytes,
-    files,
-  };
 }
 
 /**
@@ -170,6 +120,7 @@ export class UploadMonitor {
         // What admit names the upload, so the store's records can be found from the input.
         uploadKey: uploadKeyOf(input),
         bar: this.#board.add(input.key, input.size),
+        meter: new RateMeter(),
       });
     }
   }
@@ -188,23 +139,8 @@ export class UploadMonitor {
   async #refresh(watched: Watched): Promise<void> {
     // The outcome first: progress read after it is the final one.
     const outcome = this.#outcomeFor(watched);
-    const progress = await readProgress(this.#relay.store, watched.uploadKey);
-    if (progress.totalBytes !== undefined && progress.totalBytes !== watched.bar.getTotal()) {
-      watched.bar.setTotal(progress.totalBytes);
-    }
-    const perFile = progress.files.map((f) => `${f.name} ${f.sent}/${f.parts}`).join(", ");
-    watched.bar.update(progress.bytes, {
-      size: ((progress.totalBytes ?? watched.input.size) / MiB).toFixed(1),
-      sent: (progress.bytes / MiB).toFixed(1),
-      chunks: `${progress.chunks}/${progress.totalChunks ?? "-"}`,
-      // Every chunk sent, yet not completed: the provider is assembling the asset.
-      state:
-        progress.status === "transferring" && progress.chunks === progress.totalChunks
-          ? "provider finishing"
-          : perFile
-            ? `${progress.status}: ${perFile}`
-            : progress.status,
-    });
+    const { progress } = await readProgress(this.#relay.store, watched.uploadKey);
+    this.#board.show(watched.bar, barViewOf(progress, watched.meter, watched.input.size));
     if (outcome && this.#watched.delete(watched.execution.name)) {
       this.#settle(watched, outcome, progress);
     }
@@ -236,7 +172,7 @@ export class UploadMonitor {
     };
   }
 
-  #settle(watched: Watched, outcome: Outcome, progress: Progress): void {
+  #settle(watched: Watched, outcome: Outcome, progress: UploadProgress): void {
     const { input, execution } = watched;
     const seconds = ((Date.now() - execution.startDate.getTime()) / 1000).toFixed(1);
     if (outcome.skipped) {

@@ -397,11 +397,12 @@ describe("Stack: RelayStack (defaults, bundled)", () => {
       });
     });
 
-    it("outputs the bucket, machine, secret and bus names", () => {
+    it("outputs the bucket, machine, secret, bus and table names (the relay CLI reads them)", () => {
       const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
       expect(Object.keys(outputs).sort()).toEqual(
-        ["ApiKeySecretName", "BucketName", "EventBusName", "StateMachineArn"].sort(),
+        ["ApiKeySecretName", "BucketName", "EventBusName", "StateMachineArn", "TableName"].sort(),
       );
+      expect(outputs.TableName?.Value).toEqual({ Ref: expect.stringMatching(/Table/) });
       expect(outputs.BucketName?.Value).toEqual({ Ref: bucketId });
       expect(outputs.StateMachineArn?.Value).toEqual({ Ref: machineId });
       expect(outputs.EventBusName?.Value).toEqual({ Ref: busId });
