@@ -39,6 +39,7 @@ export async function fail(input: unknown, deps: FailDeps): Promise<FailOutput> 
   const { code, reason } = describe(failure.error);
   const uploadKey =
     failure.uploadKey ??
+    failure.redriveOf ??
     (failure.bucket && failure.key && failure.etag !== undefined
       ? uploadKeyOf({
           bucket: failure.bucket,

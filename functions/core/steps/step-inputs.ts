@@ -30,6 +30,8 @@ export const BatchRef = UploadRef.extend({
 /** What the fail step receives: whatever state the failure happened in, plus the caught error. */
 export const FailureInput = z.object({
   uploadKey: z.string().optional(),
+  /** A redrive's execution input, when admit failed on it. */
+  redriveOf: z.string().optional(),
   bucket: z.string().optional(),
   key: z.string().optional(),
   versionId: z.string().nullable().optional(),

@@ -352,6 +352,26 @@ describe("Function: fail", () => {
     ]);
   });
 
+  it("after Admit failed on a redrive: the redriven upload is named, stays failed, and the event says why", async () => {
+    const { uploadKey, input } = await transferring();
+    await fail({ uploadKey, error: { Error: "ChunkTransferError", Cause: "first" } }, deps);
+    const out = await fail(
+      { redriveOf: uploadKey, error: { Error: "States.Timeout", Cause: "admit timed out" } },
+      deps,
+    );
+    expect(out).toMatchObject({ uploadKey, status: "failed" });
+    // The first failure's record stands: the redrive never reopened it.
+    expect(await store.require(uploadKey)).toMatchObject({
+      status: "failed",
+      error: { code: "RELAY_CHUNK_TRANSFER" },
+    });
+    expect(failedEvents(uploadKey).at(-1)).toMatchObject({
+      uploadKey,
+      key: input.key,
+      code: "RELAY_FUNCTION_TIMEOUT",
+    });
+  });
+
   it("without an error (CheckStatus's default branch): RELAY_UNKNOWN and a fixed reason", async () => {
     const { uploadKey } = await transferring();
     // PollStatus's output in a state no branch knows.
