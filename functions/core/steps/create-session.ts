@@ -11,7 +11,7 @@
  */
 
 import { type Batch, planBatches } from "../chunk-plan.js";
-import { UploadStateError } from "../errors.js";
+import { ProviderHttpError, UploadStateError } from "../errors.js";
 import type { ChunkUrl, PlannedChunk, Provider, SessionRef } from "../provider.js";
 import { sessionMayBeAlive } from "../redrive.js";
 import {
@@ -90,7 +90,15 @@ async function renewDeadSession(
   const provider = deps.providers.get(record.provider);
   const now = (deps.now ?? Date.now)();
   if (sessionMayBeAlive(record, now, SESSION_MARGIN_MS)) {
-    const { state } = await provider.getStatus({ uploadId, files }, []);
+    // A session the provider refuses to describe (gone, 404) is as dead as an expired one;
+    // a passing fault (429, 5xx) is the Task's to retry.
+    const state = await provider.getStatus({ uploadId, files }, []).then(
+      (status) => status.state,
+      (error: unknown) => {
+        if (error instanceof ProviderHttpError && !error.retryable) return "expired" as const;
+        throw error;
+      },
+    );
     if (state === "active" || state === "completed") return record;
   }
   const session = await provider.createSession(requestOf(record));

@@ -12,6 +12,7 @@ import {
   ChunkTransferError,
   ObjectRejectedError,
   ObjectSupersededError,
+  ProviderHttpError,
 } from "../../../../functions/core/errors.js";
 import type { Provider } from "../../../../functions/core/provider.js";
 import { createProvider } from "../../../../functions/core/providers/create-provider.js";
@@ -555,6 +556,41 @@ describe("Steps: safe to repeat", () => {
     } finally {
       skewMs = 0;
     }
+  });
+
+  it("a redriven upload whose session the provider no longer knows (404, scripted) gets a new one", async () => {
+    const { uploadKey, body, batches, uploadId } = await opened();
+    await kept(fail({ uploadKey, error: { Error: "States.Timeout" } }, { ...deps, slots }));
+    const real = deps.providers.get("twelvelabs");
+    // The sandbox keeps every session it opened: the provider's 404 for a forgotten one is
+    // scripted here, at the provider boundary.
+    const forgetful = ProviderRegistry.of({
+      ...real,
+      name: real.name,
+      maxFileSize: real.maxFileSize,
+      refusals: (input) => real.refusals(input),
+      createSession: (input) => real.createSession(input),
+      planOf: (session) => real.planOf(session),
+      getChunkUrls: (session, indexes) => real.getChunkUrls(session, indexes),
+      reportChunks: (session, proofs) => real.reportChunks(session, proofs),
+      cancel: (session) => real.cancel(session),
+      getStatus: async (session, proofs) => {
+        if (session.uploadId === uploadId) {
+          throw new ProviderHttpError("twelvelabs.getStatus", 404, "not found");
+        }
+        return real.getStatus(session, proofs);
+      },
+    });
+    await kept(admit({ redriveOf: uploadKey }, deps));
+    expect(await kept(createSession({ uploadKey }, { ...deps, providers: forgetful }))).toEqual({
+      uploadKey,
+      batches,
+    });
+    const record = await deps.store.require(uploadKey);
+    expect(record.uploadId).not.toBe(uploadId);
+    await sendAll(uploadKey, batches);
+    expect(await kept(poll({ uploadKey }, deps))).toMatchObject({ state: "completed" });
+    expect(md5(await sandbox.readAsset(record.uploadId as string))).toBe(md5(body));
   });
 
   /** Drops, uploads and finishes an object whose route indexes into `indexId`. */
