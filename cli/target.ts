@@ -114,6 +114,17 @@ function localTarget(file: LocalTargetFile): Target {
     bucket: file.bucket,
     tableName: file.tableName,
     stateMachineArn: file.stateMachineArn,
+    ...clients(s3, dynamodb, sfn),
+  };
+}
+
+/** The clients of a target, and what closes them. */
+function clients(
+  s3: S3Client,
+  dynamodb: DynamoDBClient,
+  sfn: SFNClient,
+): Pick<Target, "s3" | "dynamodb" | "sfn" | "close"> {
+  return {
     s3,
     dynamodb,
     sfn,
@@ -148,23 +159,13 @@ async function deployedTarget(options: TargetOptions): Promise<Target> {
   const bucket = pick(options.bucket, OUTPUTS.bucket, "--bucket");
   const tableName = pick(options.table, OUTPUTS.table, "--table");
   const stateMachineArn = pick(options.stateMachine, OUTPUTS.stateMachine, "--state-machine");
-  const s3 = new S3Client(config);
-  const dynamodb = new DynamoDBClient(config);
-  const sfn = new SFNClient(config);
   return {
     kind: "deployed",
     description: `stack ${options.stack}`,
     bucket,
     tableName,
     stateMachineArn,
-    s3,
-    dynamodb,
-    sfn,
-    close: () => {
-      s3.destroy();
-      dynamodb.destroy();
-      sfn.destroy();
-    },
+    ...clients(new S3Client(config), new DynamoDBClient(config), new SFNClient(config)),
   };
 }
 

@@ -55,14 +55,18 @@ export interface UploadFailedDetail extends VersionedDetail {
   readonly sessionCancelled: boolean | null;
 }
 
-/** Detail of an `Asset Indexed` event: a completed upload's asset is ready in its index. */
-export interface AssetIndexedDetail extends VersionedDetail {
+/** What both indexing events say about the upload and its index. */
+export interface IndexingDetail extends VersionedDetail {
   readonly uploadKey: string;
   readonly bucket: string;
   readonly key: string;
   readonly provider: string;
   readonly assetId: string;
   readonly indexId: string;
+}
+
+/** Detail of an `Asset Indexed` event: a completed upload's asset is ready in its index. */
+export interface AssetIndexedDetail extends IndexingDetail {
   readonly indexedAssetId: string;
   /** From the index request to the ready answer, in milliseconds. */
   readonly durationMs: number;
@@ -72,13 +76,7 @@ export interface AssetIndexedDetail extends VersionedDetail {
  * Detail of an `Asset Indexing Failed` event: the upload stays completed, its asset unindexed.
  * `indexedAssetId` is null when the index request itself was refused.
  */
-export interface AssetIndexingFailedDetail extends VersionedDetail {
-  readonly uploadKey: string;
-  readonly bucket: string;
-  readonly key: string;
-  readonly provider: string;
-  readonly assetId: string;
-  readonly indexId: string;
+export interface AssetIndexingFailedDetail extends IndexingDetail {
   readonly indexedAssetId: string | null;
   readonly code: string;
   readonly reason: string;

@@ -14,6 +14,7 @@ import {
   type AssetIndexedDetail,
   type AssetIndexingFailedDetail,
   EVENT_SCHEMA_VERSION,
+  type IndexingDetail,
 } from "../event-publisher.js";
 import { recordMetric } from "../metrics.js";
 import type { IndexState } from "../provider.js";
@@ -150,7 +151,7 @@ async function end(
 /** Publishes the event of an ended indexing and answers its state. */
 async function ended(record: UploadRecord, deps: IndexAssetDeps): Promise<IndexAssetOutput> {
   const state = record.indexing as IndexingRecord;
-  const base = {
+  const base: IndexingDetail = {
     schemaVersion: EVENT_SCHEMA_VERSION,
     uploadKey: record.uploadKey,
     bucket: record.source.bucket,
@@ -158,7 +159,7 @@ async function ended(record: UploadRecord, deps: IndexAssetDeps): Promise<IndexA
     provider: record.provider,
     assetId: record.assetId ?? "",
     indexId: state.indexId,
-  } as const;
+  };
   if (state.status === "ready") {
     const detail: AssetIndexedDetail = {
       ...base,

@@ -28,17 +28,7 @@ export async function putMissingChunks(
   chunks: readonly ChunkRecord[],
   ttl: number,
 ): Promise<void> {
-  await runBounded(chunks, PARALLEL_UPDATES, async (chunk) => {
-    await conditionally(
-      table.doc.send(
-        new PutCommand({
-          TableName: table.name,
-          Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      ),
-    );
-  });
+  await putChunkItems(table, uploadKey, chunks, ttl, true);
 }
 
 /**
@@ -51,12 +41,26 @@ export async function putChunks(
   chunks: readonly ChunkRecord[],
   ttl: number,
 ): Promise<void> {
+  await putChunkItems(table, uploadKey, chunks, ttl, false);
+}
+
+/** Puts chunk items, a bounded number at once; `onlyMissing` leaves existing ones as they are. */
+async function putChunkItems(
+  table: StoreTable,
+  uploadKey: string,
+  chunks: readonly ChunkRecord[],
+  ttl: number,
+  onlyMissing: boolean,
+): Promise<void> {
   await runBounded(chunks, PARALLEL_UPDATES, async (chunk) => {
-    await table.doc.send(
-      new PutCommand({
-        TableName: table.name,
-        Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
-      }),
+    await conditionally(
+      table.doc.send(
+        new PutCommand({
+          TableName: table.name,
+          Item: { pk: pkOf(uploadKey), sk: chunkSk(chunk.index), ttl, ...chunk },
+          ...(onlyMissing ? { ConditionExpression: "attribute_not_exists(pk)" } : {}),
+        }),
+      ),
     );
   });
 }

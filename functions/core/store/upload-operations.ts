@@ -86,6 +86,28 @@ export async function createUpload(
   return written ? toUpload(item) : undefined;
 }
 
+/** The SET clauses and values that store a session's fields (`assetId` only when it has one). */
+function sessionSet(session: SessionFields): {
+  readonly set: string;
+  readonly values: Record<string, unknown>;
+} {
+  const asset = session.assetId !== undefined;
+  return {
+    set:
+      `uploadId = :uploadId, ${asset ? "assetId = :assetId, " : ""}` +
+      "files = :files, totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
+      "sessionExpiresAt = :sessionExpiresAt",
+    values: {
+      ":uploadId": session.uploadId,
+      ...(asset ? { ":assetId": session.assetId } : {}),
+      ":files": session.files,
+      ":totalChunks": session.totalChunks,
+      ":uploadHeaders": session.uploadHeaders,
+      ":sessionExpiresAt": session.sessionExpiresAt,
+    },
+  };
+}
+
 /** Saves a provider session on an admitted upload that has none; false if it had one or moved on. */
 export async function saveSession(
   table: StoreTable,
@@ -98,19 +120,11 @@ export async function saveSession(
       new UpdateCommand({
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
-        UpdateExpression:
-          `SET uploadId = :uploadId, ${session.assetId !== undefined ? "assetId = :assetId, " : ""}` +
-          "files = :files, totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
-          "sessionExpiresAt = :sessionExpiresAt, updatedAt = :now",
+        UpdateExpression: `SET ${sessionSet(session).set}, updatedAt = :now`,
         ConditionExpression: "#status = :admitted AND attribute_not_exists(uploadId)",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
-          ":uploadId": session.uploadId,
-          ...(session.assetId !== undefined ? { ":assetId": session.assetId } : {}),
-          ":files": session.files,
-          ":totalChunks": session.totalChunks,
-          ":uploadHeaders": session.uploadHeaders,
-          ":sessionExpiresAt": session.sessionExpiresAt,
+          ...sessionSet(session).values,
           ":admitted": "admitted",
           ":now": now,
         },
@@ -267,27 +281,20 @@ export async function replaceSession(
   session: SessionFields,
   now: number,
 ): Promise<boolean> {
-  const asset = session.assetId !== undefined;
+  const { set, values } = sessionSet(session);
   return conditionally(
     table.doc.send(
       new UpdateCommand({
         TableName: table.name,
         Key: uploadKeyOf(uploadKey),
-        UpdateExpression:
-          `SET uploadId = :uploadId, ${asset ? "assetId = :assetId, " : ""}` +
-          "files = :files, totalChunks = :totalChunks, uploadHeaders = :uploadHeaders, " +
-          `sessionExpiresAt = :sessionExpiresAt, polls = :zero, updatedAt = :now${
-            asset ? "" : " REMOVE assetId"
-          }`,
+        // The old session's asset id goes with it when the new one reserves none.
+        UpdateExpression: `SET ${set}, polls = :zero, updatedAt = :now${
+          session.assetId !== undefined ? "" : " REMOVE assetId"
+        }`,
         ConditionExpression: "#status = :admitted AND uploadId = :oldUploadId",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
-          ":uploadId": session.uploadId,
-          ...(asset ? { ":assetId": session.assetId } : {}),
-          ":files": session.files,
-          ":totalChunks": session.totalChunks,
-          ":uploadHeaders": session.uploadHeaders,
-          ":sessionExpiresAt": session.sessionExpiresAt,
+          ...values,
           ":oldUploadId": oldUploadId,
           ":admitted": "admitted",
           ":zero": 0,
